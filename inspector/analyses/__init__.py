@@ -1,0 +1,1 @@
+"""Pure functions over a parsed model: statistics, quantization, partitions, MACs."""

@@ -1,0 +1,1 @@
+"""Target profiles and rule metadata (data files), shipped as ``inspector.rules``."""
