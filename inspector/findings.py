@@ -1,0 +1,30 @@
+"""A finding: one problem, at one place, for one target, under one rule code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("info", "warning", "error")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    subgraph: int | None
+    op: int | None
+    code: str
+    target: str | None
+    severity: str
+    message: str
+    tensor: int | None = None
+    opcode: str | None = None
+    source: str | None = field(default=None, compare=False)  # upstream file:line encoded
+
+    @property
+    def key(self) -> tuple:
+        """Identity for baselines: stable across runs, independent of message wording."""
+        return (self.code, self.target, self.subgraph, self.op, self.tensor, self.opcode)
