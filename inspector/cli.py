@@ -7,13 +7,18 @@ Exit status: 0 nothing to report at or above ``--fail-on``; 1 findings at or abo
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 from inspector import __version__
 from inspector.errors import InspectorError, ModelFormatError, UsageError
+from inspector.lint import LintOptions, ModelReport
+
+LINT_FORMATS = ("text", "json", "sarif", "github")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -31,8 +36,9 @@ def _err(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
 
 
-def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given; directories walked (sorted) for ``*.tflite``."""
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    """Files as given; directories walked (sorted) for ``*.tflite``, minus ``exclude`` globs."""
+    patterns = list(exclude)
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
@@ -40,7 +46,7 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
             for root, dirs, files in os.walk(p):
                 dirs.sort()
                 found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".tflite")]
-            out += found
+            out += [f for f in found if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
         else:
             out.append(p)
     return out
@@ -83,7 +89,200 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return status
 
 
+# -- lint ----------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def _profiles(options: LintOptions) -> tuple:
+    from inspector.lint import load_profiles
+
+    return tuple(load_profiles(options))
+
+
+def _lint_one(args: tuple[str, LintOptions]) -> ModelReport:
+    from inspector.lint import lint_model
+
+    path, options = args
+    return lint_model(path, _profiles(options), options)
+
+
+def _progress(done: int, total: int, path: str) -> None:
+    name = path if len(path) < 50 else "..." + path[-47:]
+    sys.stderr.write(f"\r[{done}/{total}] {name:<50}")
+    if done == total:
+        sys.stderr.write("\r" + " " * 70 + "\r")
+    sys.stderr.flush()
+
+
+def run_lint(paths: list[str], options: LintOptions, jobs: int, progress: bool) -> list:
+    work = [(p, options) for p in paths]
+    reports = []
+    if jobs > 1 and len(paths) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            chunk = max(1, min(8, len(work) // (jobs * 4)))
+            for i, r in enumerate(pool.map(_lint_one, work, chunksize=chunk), 1):
+                reports.append(r)
+                if progress:
+                    _progress(i, len(work), r.path)
+    else:
+        for i, w in enumerate(work, 1):
+            reports.append(_lint_one(w))
+            if progress:
+                _progress(i, len(work), w[0])
+    return reports
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from inspector.baseline import filter_baseline, read_baseline, write_baseline
+    from inspector.catalog import resolve_selectors
+    from inspector.config import load_config
+    from inspector.findings import severity_rank
+    from inspector.profiles import builtin_profile_paths
+
+    config = load_config(args.config)
+    csrc = str(config.path) if config.path else "config"
+    targets = _split(args.target) or config.get("targets") or list(builtin_profile_paths())
+    targets = [config.resolve_path(t) if t.endswith((".toml", ".yaml", ".yml", ".json"))
+               and not args.target else t for t in targets]  # fmt: skip
+    select = None
+    if args.select or config.get("select"):
+        src = "--select" if args.select else csrc
+        select = frozenset(resolve_selectors(_split(args.select) or config.get("select"), src))
+    ignore_sel = _split(args.ignore) or config.get("ignore") or []
+    ignore = frozenset(resolve_selectors(ignore_sel, "--ignore" if args.ignore else csrc))
+    fail_on = args.fail_on or config.get("fail-on", "error")
+    if fail_on not in ("error", "warning", "info"):
+        raise UsageError(f"{csrc}: fail-on must be error, warning or info, not {fail_on!r}")
+    fmt = args.format or config.get("format", "text")
+    if fmt not in LINT_FORMATS:
+        raise UsageError(f"{csrc}: format must be one of {', '.join(LINT_FORMATS)}")
+    options = LintOptions(
+        targets=tuple(targets),
+        select=select,
+        ignore=ignore,
+        runtime_version=args.runtime_version or config.get("runtime-version"),
+    )
+    _profiles(options)  # load and validate every profile before any model
+    paths = expand_paths(args.models, config.get("exclude", []))
+    if not paths:
+        raise UsageError("no .tflite files found in the given paths")
+    jobs = args.jobs or config.get("jobs") or 1
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    progress = fmt == "text" and sys.stderr.isatty() and len(paths) > 3 and not args.quiet
+    reports = run_lint(paths, options, jobs, progress)
+    findings = sorted((f for r in reports for f in r.findings), key=lambda f: f.sort_key())
+    if args.write_baseline:
+        target = args.baseline or config.get("baseline")
+        if not target:
+            raise UsageError("--write-baseline needs --baseline FILE (or baseline in the config)")
+        n = write_baseline(target, findings)
+        print(f"wrote {n} findings to {target}", file=sys.stderr)
+        return EXIT_ERROR if any(r.error for r in reports) else EXIT_OK
+    baseline = args.baseline or (config.resolve_path(config.get("baseline"))
+                                 if config.get("baseline") else None)  # fmt: skip
+    if baseline:
+        findings = filter_baseline(findings, read_baseline(baseline))
+    for r in reports:
+        if r.error:
+            _err(r.error)
+    if fmt == "text":
+        from inspector.render import lint_text
+
+        out = lint_text.render(reports, findings, summary=not args.quiet)
+    elif fmt == "json":
+        from inspector.render import lint_json
+
+        out = json.dumps(lint_json.render(reports, findings), indent=2, ensure_ascii=False)
+    elif fmt == "sarif":
+        from inspector.render import sarif
+
+        out = json.dumps(sarif.render(findings), indent=2, ensure_ascii=False)
+    else:
+        from inspector.render import github
+
+        out = github.render(findings)
+    if out:
+        print(out)
+    if any(r.error for r in reports):
+        return EXIT_ERROR
+    threshold = severity_rank(fail_on)
+    if not args.exit_zero and any(severity_rank(f.severity) >= threshold for f in findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+# -- rules, targets, validate-profile --------------------------------------------------------
+def cmd_rules(args: argparse.Namespace) -> int:
+    from inspector.catalog import load_catalog
+    from inspector.docs import rule_markdown, rules_markdown, rules_text
+
+    catalog = load_catalog()
+    if args.code:
+        code = args.code.upper()
+        if code not in catalog:
+            raise UsageError(f"unknown rule {args.code!r} (see `tflite-inspector rules`)")
+        print(rule_markdown(catalog[code]))
+        return EXIT_OK
+    if args.format == "json":
+        print(json.dumps([vars(r) for r in catalog.values()], indent=2))
+    elif args.format == "markdown":
+        print(rules_markdown())
+    else:
+        print(rules_text())
+    return EXIT_OK
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from inspector.docs import target_markdown, targets_text
+    from inspector.profiles import resolve_target
+
+    if args.name:
+        print(target_markdown(resolve_target(args.name)))
+    else:
+        print(targets_text())
+    return EXIT_OK
+
+
+def cmd_validate_profile(args: argparse.Namespace) -> int:
+    from inspector.profiles import load_profile
+
+    status = EXIT_OK
+    for path in args.profiles:
+        try:
+            p = load_profile(path)
+        except UsageError as exc:
+            _err(str(exc))
+            status = EXIT_ERROR
+            continue
+        n = sum(len(o.constraints) for o in p.ops.values()) + len(p.generic)
+        print(f"{path}: ok ({p.name}: {len(p.ops)} ops, {n} constraints)")
+    return status
+
+
 # -- parser --------------------------------------------------------------------------------
+LINT_HELP = """\
+Check models against targets and report, per target, which ops it takes, which fall back to
+the CPU (with the exact constraint that failed), how many partitions the graph is cut into and
+what share of the MACs stays on the CPU.
+
+examples:
+  tflite-inspector lint model.tflite                      # every built-in target
+  tflite-inspector lint -t xnnpack,ethos-u models/        # a directory, two targets
+  tflite-inspector lint -t my_npu.toml model.tflite       # your own target profile
+  tflite-inspector lint --format sarif models/ > lint.sarif
+  tflite-inspector lint --baseline .tflite-baseline.json --write-baseline models/
+
+configuration: [tool.tflite-inspector] in the nearest pyproject.toml, e.g.
+  targets = ["xnnpack", "cpu"]
+  ignore = ["P002"]
+  fail-on = "warning"
+"""
+
 INSPECT_HELP = """\
 Summarise one or more .tflite models: size, schema version, subgraphs, signatures, op and
 dtype histograms, parameter count, constant bytes by dtype, the quantization scheme
@@ -131,6 +330,100 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (json: one object per model, schema in docs/json.md)",
     )
     p.set_defaults(func=cmd_inspect, expand=True)
+
+    p = sub.add_parser(
+        "lint",
+        help="check models against targets (delegates, runtimes, NPUs)",
+        description=LINT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite files or directories")
+    p.add_argument(
+        "-t",
+        "--target",
+        action="append",
+        metavar="T[,T...]",
+        help="built-in target name(s) or a profile file (default: every built-in target; "
+        "see `tflite-inspector targets`)",
+    )
+    p.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rule codes or prefixes (e.g. D,P001)",
+    )
+    p.add_argument(
+        "--ignore", action="append", metavar="CODES", help="leave out these rule codes or prefixes"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        help="lowest severity that makes the exit status 1 (default: error)",
+    )
+    p.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings reach --fail-on (2 still means an error)",
+    )
+    p.add_argument(
+        "--format",
+        choices=LINT_FORMATS,
+        help="text (default), json, sarif (GitHub code scanning) or github annotations",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: [tool.tflite-inspector] of the nearest pyproject.toml)",
+    )
+    p.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
+    p.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help="write the current findings to --baseline FILE and exit",
+    )
+    p.add_argument(
+        "--runtime-version",
+        metavar="X.Y",
+        help="for the cpu target: flag ops and op versions newer than this LiteRT runtime",
+    )
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="lint N models in parallel")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="findings only: no per-target summary, no progress",
+    )
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser(
+        "rules",
+        help="explain rule codes (all, or one)",
+        description="Explain the rule codes: what each checks, why it matters and "
+        "how to fix it. Generated from the one definition in rules/rules.toml.",
+    )
+    p.add_argument("code", nargs="?", help="a rule code, e.g. D001")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser(
+        "targets",
+        help="list targets, or show one target's ops and constraints",
+        description="List the built-in targets with the upstream source each "
+        "encodes; with NAME (or a profile file), every op it takes and its "
+        "constraints, as Markdown.",
+    )
+    p.add_argument("name", nargs="?", help="a target name or profile file")
+    p.set_defaults(func=cmd_targets)
+
+    p = sub.add_parser(
+        "validate-profile",
+        help="check target profile files you wrote",
+        description="Validate target profiles (TOML/YAML/JSON): unknown keys, "
+        "checks, parameters, op names and unpinned sources are errors naming "
+        "the file and key.",
+    )
+    p.add_argument("profiles", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate_profile)
     return parser
 
 

@@ -262,7 +262,7 @@ def _prefix(sg: Subgraph, failures: dict[int, list[Failure]]) -> set[int]:
 def target_findings(model: Model, r: TargetResult) -> list[Finding]:
     catalog = load_catalog()
     p = r.profile
-    verb = "cannot run on" if p.kind == "runtime" else "falls back to the CPU under"
+    verb = "cannot run" if p.kind == "runtime" else "falls back to the CPU"
     out: list[Finding] = []
     for v in r.fallback:
         for f in v.failures:
@@ -279,7 +279,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                     code=f.code,
                     target=p.name,
                     severity=severity,
-                    message=f"{v.opcode} {verb} {p.name}: {f.text()}",
+                    message=f"{v.opcode} {verb}: {f.text()}",
                     opcode=v.opcode,
                     source=f"{p.source}{' ' + f.source if f.source else ''}",
                 )
@@ -294,7 +294,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                     "P003",
                     p.name,
                     catalog["P003"].severity,
-                    f"{p.name} takes none of the {n_ops} ops",
+                    f"the target takes none of the {n_ops} ops",
                 )
             )
         elif n_fallback:
@@ -304,7 +304,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                     "P001",
                     p.name,
                     "info",
-                    f"{n_fallback} of {n_ops} ops fall back to the CPU under {p.name}; "
+                    f"{n_fallback} of {n_ops} ops fall back to the CPU; "
                     f"{r.macs_on_cpu_pct:.1f}% of {r.macs_total:,} MACs stay on the CPU",
                 )
             )
@@ -315,7 +315,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                     "P002",
                     p.name,
                     "warning" if len(r.partitions) > 2 else "info",
-                    f"{p.name} cuts the graph into {len(r.partitions)} partitions with "
+                    f"the graph is cut into {len(r.partitions)} partitions with "
                     f"{r.transitions} CPU<->delegate transitions",
                 )
             )

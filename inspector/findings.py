@@ -11,7 +11,7 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     path: str
     subgraph: int | None
@@ -23,6 +23,17 @@ class Finding:
     tensor: int | None = None
     opcode: str | None = None
     source: str | None = field(default=None, compare=False)  # upstream file:line encoded
+
+    def sort_key(self) -> tuple:
+        """Deterministic order: by file, then model-level findings, then op order."""
+        return (
+            self.path,
+            -1 if self.subgraph is None else self.subgraph,
+            -1 if self.op is None else self.op,
+            self.target or "",
+            self.code,
+            self.message,
+        )
 
     @property
     def key(self) -> tuple:

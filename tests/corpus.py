@@ -61,3 +61,13 @@ def corpus_path(rel: str) -> Path:
 
 def sample_models() -> list[Path]:
     return sorted(SAMPLES.glob("*.tflite"))
+
+
+def shared_file(rel: str) -> Path:
+    """A file of ../shared (schemas, ...) beside the corpus; skip when absent."""
+    corpus = corpus_dir()
+    base = corpus.parent if corpus is not None else ROOT.parent / "shared"
+    path = base / rel
+    if not path.is_file():
+        pytest.skip(f"{rel} not found beside the corpus")
+    return path

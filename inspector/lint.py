@@ -1,0 +1,105 @@
+"""Lint one model against target profiles: the pure core of ``tflite-inspector lint``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from inspector.analyses.quantization import QuantizationSummary, summarize
+from inspector.engine import TargetResult, evaluate, model_findings
+from inspector.errors import ModelFormatError
+from inspector.findings import Finding, severity_rank
+from inspector.parse import load
+from inspector.profiles import Profile, resolve_target
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    targets: tuple[str, ...]
+    select: frozenset[str] | None = None  # codes; None = all
+    ignore: frozenset[str] = frozenset()
+    runtime_version: str | None = None
+
+
+@dataclass
+class ModelReport:
+    path: str
+    error: str | None = None
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON-ready summaries
+    findings: list[Finding] = field(default_factory=list)
+    quantization: dict[str, Any] | None = None
+
+
+def load_profiles(options: LintOptions) -> list[Profile]:
+    profiles = []
+    for spec in options.targets:
+        p = resolve_target(spec)
+        if options.runtime_version and p.kind == "runtime" and p.name == "cpu":
+            p = dataclasses.replace(p, runtime_version=options.runtime_version)
+        profiles.append(p)
+    return profiles
+
+
+def target_summary(r: TargetResult) -> dict[str, Any]:
+    return {
+        "title": r.profile.title,
+        "kind": r.profile.kind,
+        "source": str(r.profile.source),
+        "ops_total": len(r.verdicts),
+        "delegated_ops": [list(k) for k in r.delegated],
+        "fallback_ops": [
+            {
+                "subgraph": v.subgraph,
+                "op": v.op,
+                "opcode": v.opcode,
+                "macs": v.macs,
+                "reasons": [f.text() for f in v.failures],
+                "codes": sorted({f.code for f in v.failures}),
+            }
+            for v in r.fallback
+        ],
+        "partitions": len(r.partitions),
+        "partition_ops": [[sg, list(p.ops)] for sg, p in r.partitions],
+        "transitions": r.transitions,
+        "ops_delegated_pct": round(r.ops_delegated_pct, 2),
+        "macs_total": r.macs_total,
+        "macs_on_cpu": r.macs_on_cpu,
+        "macs_on_cpu_pct": round(r.macs_on_cpu_pct, 2),
+        "precompiled_for": r.precompiled_for,
+    }
+
+
+def quantization_json(q: QuantizationSummary) -> dict[str, Any]:
+    return {
+        "scheme": q.scheme,
+        "io": {"inputs": list(q.inputs), "outputs": list(q.outputs)},
+        "float_ops": [list(x) for x in q.float_ops],
+        "hybrid_ops": [list(x) for x in q.hybrid_ops],
+    }
+
+
+def selected(f: Finding, options: LintOptions) -> bool:
+    if options.select is not None and f.code not in options.select:
+        return False
+    return f.code not in options.ignore
+
+
+def lint_model(path: str, profiles: Iterable[Profile], options: LintOptions) -> ModelReport:
+    try:
+        model = load(path)
+    except ModelFormatError as exc:
+        return ModelReport(path=path, error=str(exc))
+    report = ModelReport(path=path, quantization=quantization_json(summarize(model)))
+    findings = model_findings(model)
+    for profile in profiles:
+        result = evaluate(model, profile)
+        report.targets[profile.name] = target_summary(result)
+        findings += result.findings
+    report.findings = sorted((f for f in findings if selected(f, options)), key=Finding.sort_key)
+    return report
+
+
+def worst(findings: Iterable[Finding]) -> int:
+    return max((severity_rank(f.severity) for f in findings), default=-1)
