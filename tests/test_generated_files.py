@@ -36,3 +36,24 @@ def test_decoded_option_keys_are_the_schema_field_names() -> None:
         assert {key for _, key, _ in fields} <= schema_fields, name
         checked += 1
     assert checked >= 140
+
+
+def test_docs_and_profile_schema_are_fresh() -> None:
+    """docs/rules.md, docs/predicates.md, docs/targets/*.md, rules/profile.schema.json."""
+    result = subprocess.run([sys.executable, "tools/gen_docs.py", "--check"], cwd=ROOT,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_builtin_and_example_profiles_validate_against_the_json_schema() -> None:
+    import json
+
+    import jsonschema
+
+    from inspector.profiles import builtin_profile_paths
+    from inspector.tomlcompat import tomllib
+
+    schema = json.loads((ROOT / "rules" / "profile.schema.json").read_text())
+    paths = [*builtin_profile_paths().values(), ROOT / "docs" / "examples" / "my_npu.toml"]
+    for path in paths:
+        jsonschema.validate(tomllib.loads(Path(path).read_text()), schema)

@@ -1,4 +1,4 @@
-"""Generate docs/rules.md and docs/targets/<name>.md from rules/ (the single definitions).
+"""Generate docs/rules.md, docs/predicates.md and docs/targets/<name>.md from their sources.
 
 python tools/gen_docs.py           # write
 python tools/gen_docs.py --check   # exit 1 when a file is stale (the test suite runs this)
@@ -13,12 +13,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inspector.docs import rules_markdown, target_markdown  # noqa: E402
+import json  # noqa: E402
+
+from inspector.docs import (  # noqa: E402
+    predicates_markdown,
+    profile_json_schema,
+    rules_markdown,
+    target_markdown,
+)
 from inspector.profiles import builtin_profile_paths, load_profile  # noqa: E402
 
 
 def outputs() -> dict[Path, str]:
-    files = {ROOT / "docs" / "rules.md": rules_markdown()}
+    files = {
+        ROOT / "docs" / "rules.md": rules_markdown(),
+        ROOT / "docs" / "predicates.md": predicates_markdown(),
+        ROOT / "rules" / "profile.schema.json": json.dumps(profile_json_schema(), indent=2) + "\n",
+    }
     for name, path in builtin_profile_paths().items():
         files[ROOT / "docs" / "targets" / f"{name}.md"] = target_markdown(load_profile(path))
     return files
