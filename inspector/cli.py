@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from inspector import __version__
 from inspector.errors import InspectorError, ModelFormatError, UsageError
@@ -161,6 +162,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         select=select,
         ignore=ignore,
         runtime_version=args.runtime_version or config.get("runtime-version"),
+        target_options=_target_options(args, config),
     )
     _profiles(options)  # load and validate every profile before any model
     paths = expand_paths(args.models, config.get("exclude", []))
@@ -210,6 +212,27 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if not args.exit_zero and any(severity_rank(f.severity) >= threshold for f in findings):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _target_options(args: argparse.Namespace, config: Any) -> tuple[tuple[str, str, Any], ...]:
+    """--android-api N and --target-option TARGET.KEY=VALUE (values parsed as TOML)."""
+    from inspector.tomlcompat import tomllib
+
+    out: list[tuple[str, str, Any]] = []
+    api = args.android_api or config.get("android-api")
+    if api is not None:
+        out.append(("nnapi", "android_api", int(api)))
+    for item in args.target_option or []:
+        key, sep, raw = item.partition("=")
+        target, dot, name = key.partition(".")
+        if not sep or not dot:
+            raise UsageError(f"--target-option {item!r}: expected TARGET.KEY=VALUE")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        out.append((target.strip(), name.strip(), value))
+    return tuple(out)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -385,6 +408,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--runtime-version",
         metavar="X.Y",
         help="for the cpu target: flag ops and op versions newer than this LiteRT runtime",
+    )
+    p.add_argument(
+        "--android-api",
+        type=int,
+        metavar="N",
+        help="for the nnapi target: the Android API level of the device (27..35)",
+    )
+    p.add_argument(
+        "--target-option",
+        action="append",
+        metavar="TARGET.KEY=VALUE",
+        help="set an option a target profile declares (see `tflite-inspector targets T`)",
     )
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="lint N models in parallel")
     p.add_argument(

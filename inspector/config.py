@@ -22,6 +22,7 @@ KEYS = {
     "baseline": str,
     "runtime-version": str,
     "jobs": int,
+    "android-api": int,
     "exclude": list,
 }
 

@@ -130,6 +130,7 @@ def profile_json_schema() -> dict:
     header["kind"] = {"enum": list(P.KINDS)}
     header["severity"] = {"enum": list(SEVERITIES)}
     header["skip_subgraph_prefixes"] = {"type": "array", "items": {"type": "string"}}
+    header["options"] = {"type": "object", "description": "target options and their defaults"}
     header["source"] = closed(
         {
             k: (
@@ -202,6 +203,9 @@ def target_markdown(p: Profile) -> str:
         + (f" (also: {', '.join(p.source.paths)})" if p.source.paths else ""),
         f"- version: {p.version}",
     ]
+    if p.options:
+        opts = ", ".join(f"`{k}` (default {v})" for k, v in p.options.items())
+        out.append(f"- options (set with `--target-option {p.name}.KEY=VALUE`): {opts}")
     part = p.partitioning
     if part.mode == "prefix":
         out.append("- partitioning: ops up to the first unsupported one in execution order")

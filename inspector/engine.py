@@ -150,7 +150,10 @@ Selector = Callable[[Model, Subgraph, Profile], dict[int, list[Failure]]]
 
 
 def default_selector(model: Model, sg: Subgraph, profile: Profile) -> dict[int, list[Failure]]:
-    return {op.index: check_op(OpContext(model, sg, op), profile) for op in sg.operators}
+    return {
+        op.index: check_op(OpContext(model, sg, op, options=profile.options), profile)
+        for op in sg.operators
+    }
 
 
 def _selector(profile: Profile) -> Selector:

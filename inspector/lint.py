@@ -21,6 +21,8 @@ class LintOptions:
     select: frozenset[str] | None = None  # codes; None = all
     ignore: frozenset[str] = frozenset()
     runtime_version: str | None = None
+    # (target, option, value): settings chosen at lint time, e.g. ("nnapi", "android_api", 30)
+    target_options: tuple[tuple[str, str, Any], ...] = ()
 
 
 @dataclass
@@ -38,6 +40,9 @@ def load_profiles(options: LintOptions) -> list[Profile]:
         p = resolve_target(spec)
         if options.runtime_version and p.kind == "runtime" and p.name == "cpu":
             p = dataclasses.replace(p, runtime_version=options.runtime_version)
+        values = {k: v for t, k, v in options.target_options if t == p.name}
+        if values:
+            p = p.with_options(**values)
         profiles.append(p)
     return profiles
 

@@ -32,6 +32,7 @@ class OpContext:
     # "quasi-static" outputs of static DEQUANTIZE nodes), and other per-target state.
     quasi_static: set[int] = field(default_factory=set)
     state: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)  # the profile's target options
 
     def slot(self, kind: str, i: int) -> Tensor | None:
         idx = self.op.inputs if kind == "input" else self.op.outputs
@@ -85,12 +86,11 @@ class Predicate:
             values[k] = selector_text(v) if k in _SELECTOR_PARAMS else _fmt(v)
         text = self.doc.format(**values)
         # Drop clauses whose parameter was not given ("between 0 and None" reads badly).
-        text = re.sub(
-            r" \(?[a-z_-]+: None\)?,?"
-            r"| / between None and None| between None and None|one of None / ",
-            "",
-            text,
-        )
+        text = re.sub(r" \(?[a-z_-]+: None\)?,?", "", text)
+        text = re.sub(r"(/ )?(between None and None|one of None)( /)?", "", text)
+        text = re.sub(r"between (\S+) and None", r"at least \1", text)
+        text = re.sub(r"between None and (\S+)", r"at most \1", text)
+        text = text.replace("must be  ", "must be ").rstrip(" /")
         return re.sub(r"\s+", " ", text.replace("(, ", "(").replace(", )", ")")).strip()
 
     @property
@@ -459,3 +459,31 @@ def _scale_ratio(
 def _custom_code(ctx: OpContext, allowed: list[str]) -> list[str]:
     code = ctx.op.custom_code
     return [] if code in allowed else [f"custom code is {code!r}"]
+
+
+@register(
+    GENERIC,
+    "target_option",
+    "D010",
+    "target option {name} must be between {min} and {max} / one of {allowed}",
+    name=(str, True),
+    min=((int, float), False),
+    max=((int, float), False),
+    allowed=(list, False),
+)
+def _target_option(
+    ctx: OpContext,
+    name: str,
+    min: float | None = None,
+    max: float | None = None,
+    allowed: list[Any] | None = None,
+) -> list[str]:
+    """A setting of the target chosen at lint time, e.g. ``android_api`` for NNAPI."""
+    value = ctx.options.get(name)
+    if value is None:
+        return [f"{name} is not set"]
+    if allowed is not None and value not in allowed:
+        return [f"{name} is {value}"]
+    if (min is not None and value < min) or (max is not None and value > max):
+        return [f"{name} is {value}"]
+    return []

@@ -12,6 +12,7 @@ checks a file and names the key at fault.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -127,6 +128,15 @@ class Profile:
     path: str = ""
     predicates: Mapping[str, Predicate] = field(default_factory=dict)
     runtime_version: str | None = None
+    # Settings of the target that users choose at lint time (e.g. nnapi's android_api); the
+    # profile gives their defaults and `target_option` constraints read them.
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_options(self, **values: Any) -> Profile:
+        unknown = sorted(set(values) - set(self.options))
+        if unknown:
+            raise UsageError(f"target {self.name} has no option {unknown[0]!r}")
+        return dataclasses.replace(self, options={**self.options, **values})
 
 
 def op_key(opcode: str, custom_code: str | None) -> str:
@@ -280,6 +290,8 @@ class _Loader:
                 "profile.source.ref",
                 f"{src['ref']!r} is a branch; pin an immutable tag or commit",
             )
+        if not isinstance(header.get("options", {}), Mapping):
+            raise self.fail("profile.options", "must be a table of option defaults")
         part = data.get("partitioning", {})
         self.unknown_keys(part, PARTITION_KEYS, "partitioning")
         if part.get("mode", "graph") not in ("graph", "prefix"):
@@ -341,6 +353,7 @@ class _Loader:
             path=str(self.path),
             predicates=self.predicates,
             runtime_version=header.get("runtime_version"),
+            options=dict(header.get("options", {})),
         )
 
 

@@ -163,3 +163,16 @@ def test_partitioning_dataclass_defaults_match_the_runtime() -> None:
 def test_example_profile_loads() -> None:
     p = load_profile(NPU)
     assert p.name == "my-npu" and "CONV_2D" in p.ops and p.partitioning.max_partitions == 4
+
+
+def test_target_options_gate_constraints_and_can_be_set_per_run(tmp_path: Path) -> None:
+    profile = _profile(
+        tmp_path,
+        "[ops.ABS]\n[[ops.ABS.constraints]]\ncheck = \"target_option\"\nname = \"api\"\n"
+        "min = 29\nmessage = \"ABS needs API 29\"\n",
+    )
+    profile = dataclasses.replace(profile, options={"api": 27})
+    model = parse_bytes(_chain(["ABS"]).build())
+    (v,) = evaluate(model, profile).fallback
+    assert v.failures[0].text() == "ABS needs API 29 (api is 27)"
+    assert evaluate(model, profile.with_options(api=30)).delegated == [(0, 0)]
