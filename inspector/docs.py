@@ -12,6 +12,8 @@ _GROUPS = {
     "TFL": "The model file",
     "D": "What a target does with an op",
     "P": "Partitions and the cost of falling back",
+    "Q": "Quantization gaps (TFLite's 8-bit quantization spec)",
+    "H": "Model hygiene",
 }
 
 
@@ -131,6 +133,7 @@ def profile_json_schema() -> dict:
     header["severity"] = {"enum": list(SEVERITIES)}
     header["skip_subgraph_prefixes"] = {"type": "array", "items": {"type": "string"}}
     header["options"] = {"type": "object", "description": "target options and their defaults"}
+    header["integer_io"] = {"type": "boolean", "description": "the target needs integer I/O"}
     header["source"] = closed(
         {
             k: (

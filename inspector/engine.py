@@ -16,12 +16,14 @@ from inspector.model import Model, Subgraph
 from inspector.predicates import OpContext
 from inspector.profiles import Constraint, Profile, op_key
 
-# Custom codes of ops that a compiler for one accelerator folded other ops into.
+# Custom codes of ops that a compiler for one accelerator folded other ops into, and the
+# built-in target that runs them (None: a vendor NPU we have no target for).
 PRECOMPILED_OPS = {
     "edgetpu-custom-op": "Edge TPU",
     "ethos-u": "Arm Ethos-U",
     "DISPATCH_OP": "a LiteRT NPU (vendor dispatch)",
 }
+PRECOMPILED_OWNER = {"edgetpu-custom-op": "edgetpu", "ethos-u": "ethos-u"}
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,9 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
     hops = 0
     for sg in _subgraphs(model, profile):
         failures = select(model, sg, profile)
+        for op in sg.operators:  # a compiled blob runs on the accelerator it was compiled for
+            if PRECOMPILED_OWNER.get(op.custom_code or "") == profile.name:
+                failures[op.index] = []
         macs = subgraph_macs(sg)
         if part.mode == "prefix":
             accepted = _prefix(sg, failures)
@@ -289,6 +294,20 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
             )
     n_ops = len(r.verdicts)
     n_fallback = len(r.fallback)
+    owners = {PRECOMPILED_OWNER.get(op.custom_code or "") for sg in model.subgraphs
+              for op in sg.operators if op.custom_code in PRECOMPILED_OPS}  # fmt: skip
+    if r.precompiled_for and p.name not in owners:
+        # Say it once instead of reporting the compiled model as one big fallback.
+        out.append(
+            _model_finding(
+                model,
+                "D013",
+                "info",
+                f"the model is already compiled for {r.precompiled_for}; {p.name} cannot run the "
+                "compiled part: lint the model from before compilation to compare targets",
+            )  # fmt: skip
+        )
+        return out
     if p.kind != "runtime" and n_ops:
         if not r.delegated:
             out.append(

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from inspector.analyses.hygiene import hygiene_findings
+from inspector.analyses.quant_checks import quantization_findings
 from inspector.analyses.quantization import QuantizationSummary, summarize
 from inspector.engine import TargetResult, evaluate, model_findings
 from inspector.errors import ModelFormatError
 from inspector.findings import Finding, severity_rank
+from inspector.model import Model
 from inspector.parse import load
 from inspector.profiles import Profile, resolve_target
 
@@ -85,6 +88,32 @@ def quantization_json(q: QuantizationSummary) -> dict[str, Any]:
     }
 
 
+def float_io_findings(model: Model, q: QuantizationSummary, profile: Profile) -> list[Finding]:
+    """Q010: a full-integer model whose I/O stays float, for targets that need integer I/O."""
+    if q.scheme not in ("int8", "int16x8"):
+        return []
+    main = model.main
+    out = []
+    for kind, indices in (("input", main.inputs), ("output", main.outputs)):
+        for i in indices:
+            t = main.tensors[i]
+            if t.dtype == "FLOAT32":
+                out.append(
+                    Finding(
+                        model.path,
+                        0,
+                        None,
+                        "Q010",
+                        profile.name,
+                        "warning",
+                        f"model {kind} {t.name!r} is FLOAT32 on a full-integer model; "
+                        f"{profile.name} needs integer I/O, so the conversion runs on the CPU",
+                        tensor=i,
+                    )  # fmt: skip
+                )
+    return out
+
+
 def selected(f: Finding, options: LintOptions) -> bool:
     if options.select is not None and f.code not in options.select:
         return False
@@ -96,12 +125,15 @@ def lint_model(path: str, profiles: Iterable[Profile], options: LintOptions) -> 
         model = load(path)
     except ModelFormatError as exc:
         return ModelReport(path=path, error=str(exc))
-    report = ModelReport(path=path, quantization=quantization_json(summarize(model)))
-    findings = model_findings(model)
+    quant = summarize(model)
+    report = ModelReport(path=path, quantization=quantization_json(quant))
+    findings = model_findings(model) + quantization_findings(model) + hygiene_findings(model)
     for profile in profiles:
         result = evaluate(model, profile)
         report.targets[profile.name] = target_summary(result)
         findings += result.findings
+        if profile.integer_io and not result.precompiled_for:
+            findings += float_io_findings(model, quant, profile)
     report.findings = sorted((f for f in findings if selected(f, options)), key=Finding.sort_key)
     return report
 

@@ -131,6 +131,7 @@ class Profile:
     # Settings of the target that users choose at lint time (e.g. nnapi's android_api); the
     # profile gives their defaults and `target_option` constraints read them.
     options: Mapping[str, Any] = field(default_factory=dict)
+    integer_io: bool = False  # the target needs integer model inputs and outputs (Q010)
 
     def with_options(self, **values: Any) -> Profile:
         unknown = sorted(set(values) - set(self.options))
@@ -196,7 +197,7 @@ class _Loader:
             raise self.fail(where, "a constraint must be a table")
         check = raw.get("check")
         if check not in self.predicates:
-            raise self.fail(where, f"unknown check {check!r} (see `tflite-inspector predicates`)")
+            raise self.fail(where, f"unknown check {check!r} (see docs/predicates.md)")
         pred = self.predicates[check]
         reserved = CONSTRAINT_KEYS | ({"except_ops"} if generic else set())
         params = {k: v for k, v in raw.items() if k not in reserved}
@@ -354,6 +355,7 @@ class _Loader:
             predicates=self.predicates,
             runtime_version=header.get("runtime_version"),
             options=dict(header.get("options", {})),
+            integer_io=bool(header.get("integer_io", False)),
         )
 
 

@@ -31,7 +31,9 @@ def op_domain(sg: Subgraph, op: Operator) -> Domain:
     activations = [t for t in tensors if not t.is_constant]
     if any(t.dtype in FLOAT_TYPES for t in activations):
         weights = [sg.tensors[i] for i in op.inputs if i >= 0 and sg.tensors[i].is_constant]
-        if any(w.dtype in WEIGHT_TYPES and w.is_quantized for w in weights):
+        if op.opcode != "CUSTOM" and any(
+            w.dtype in WEIGHT_TYPES and w.is_quantized for w in weights
+        ):
             return "hybrid"
         return "float"
     quantized = [t for t in activations if _quantized(t)]
