@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from inspector import __version__
@@ -165,15 +166,17 @@ def cmd_lint(args: argparse.Namespace) -> int:
         target_options=_target_options(args, config),
     )
     _profiles(options)  # load and validate every profile before any model
-    paths = expand_paths(args.models, config.get("exclude", []))
-    if not paths:
+    paths, converted = _with_sources(args, config)
+    if not paths and not converted:
         raise UsageError("no .tflite files found in the given paths")
     jobs = args.jobs or config.get("jobs") or 1
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     progress = fmt == "text" and sys.stderr.isatty() and len(paths) > 3 and not args.quiet
     reports = run_lint(paths, options, jobs, progress)
+    reports, extra = _merge_converted(reports, converted)
     findings = sorted((f for r in reports for f in r.findings), key=lambda f: f.sort_key())
+    findings = sorted(findings + extra, key=lambda f: f.sort_key())
     if args.write_baseline:
         target = args.baseline or config.get("baseline")
         if not target:
@@ -235,6 +238,134 @@ def _target_options(args: argparse.Namespace, config: Any) -> tuple[tuple[str, s
     return tuple(out)
 
 
+def _with_sources(args: argparse.Namespace, config: Any) -> tuple[list[str], list]:
+    """Model paths to lint; SavedModel/Keras sources are converted first (see convert)."""
+    from inspector.convert import is_source_model
+
+    sources = [m for m in args.models if is_source_model(m)]
+    rest = [m for m in args.models if m not in sources]
+    paths = expand_paths(rest, config.get("exclude", [])) if rest else []
+    if not sources:
+        return paths, []
+    from inspector.sources import convert_sources
+
+    converted = convert_sources(sources, _convert_options(args))
+    return paths + [c.tflite_path for c in converted if c.tflite_path], converted
+
+
+def _merge_converted(reports: list, converted: list) -> tuple[list, list]:
+    """Report converted models under their source path, with the converter's findings."""
+    import dataclasses
+
+    from inspector.sources import relabel
+
+    path_map = {c.tflite_path: c.source for c in converted if c.tflite_path}
+    out = []
+    for r in reports:
+        if r.path in path_map:
+            r = dataclasses.replace(
+                r, path=path_map[r.path], findings=relabel(r.findings, path_map)
+            )
+        out.append(r)
+    extra = [f for c in converted for f in c.findings]
+    for c in converted:
+        if c.tflite_path is None:
+            out.append(ModelReport(path=c.source, error=None))
+    return out, extra
+
+
+def _convert_options(args: argparse.Namespace) -> Any:
+    from inspector.convert import ConvertOptions
+
+    return ConvertOptions.build(
+        quantize=args.quantize,
+        io=args.io,
+        calibration=args.calibration,
+        calibration_random=args.calibration_random,
+        allow_flex=args.allow_flex,
+        preset=args.preset,
+    )
+
+
+def add_convert_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("converting SavedModel / Keras sources (needs the [convert] extra)")
+    g.add_argument(
+        "--quantize",
+        choices=("none", "dynamic", "float16", "int8", "int16x8"),
+        help="quantization mode (default: none, or the --for preset's)",
+    )
+    g.add_argument(
+        "--calibration",
+        metavar="FILE_OR_DIR",
+        help="representative data: .npy/.npz (one array per input, first axis = "
+        "samples) or a folder of images resized to the input",
+    )
+    g.add_argument(
+        "--calibration-random",
+        type=int,
+        metavar="N",
+        help="calibrate on N random samples (checks delegate support; unfit for "
+        "accuracy, flagged C004)",
+    )
+    g.add_argument(
+        "--io",
+        choices=("float", "int8", "uint8"),
+        help="model input/output type for --quantize int8 (default float)",
+    )
+    g.add_argument(
+        "--allow-flex",
+        action="store_true",
+        help="allow Select TensorFlow (Flex) ops the builtins lack",
+    )
+    g.add_argument(
+        "--for",
+        dest="preset",
+        choices=("edgetpu", "gpu", "tflm", "ethos-u", "xnnpack"),
+        help="preset for a target: edgetpu = int8 with uint8 I/O, gpu = float16, "
+        "tflm/ethos-u = int8 with int8 I/O, xnnpack = int8 with float I/O",
+    )
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from inspector.analyses.quantization import summarize
+    from inspector.convert import convert, is_source_model
+    from inspector.parse import parse_bytes
+    from inspector.render.lint_text import finding_line
+
+    if not is_source_model(args.source):
+        raise UsageError(f"{args.source}: not a SavedModel directory, .keras or .h5 file")
+    options = _convert_options(args)
+    if args.measure:
+        from inspector.sources import convert_sources
+
+        (conv,) = convert_sources([args.source], options)
+        findings = conv.findings
+        data = Path(conv.tflite_path).read_bytes() if conv.tflite_path else None
+        layers = conv.layers
+    else:
+        result = convert(args.source, options)
+        findings, data, layers = result.findings, result.tflite, []
+    for f in findings:
+        print(finding_line(f))
+    if data is None:
+        return EXIT_FINDINGS
+    out = Path(args.output)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)  # never leave a half-written model behind
+    scheme = summarize(parse_bytes(data, str(out))).scheme
+    print(f"wrote {out} ({len(data):,} bytes, quantization: {scheme})")
+    if layers:
+        print("\nper-layer quantization error (worst first):")
+        print(f"  {'op':>4}  {'opcode':<20} {'rel RMSE':>9} {'cosine':>8}  tensor")
+        for e in layers[: args.measure_top]:
+            print(
+                f"  {e.op:>4}  {e.opcode:<20} {100 * e.rel_rmse:>8.2f}% {e.cosine:>8.4f}  "
+                f"{e.tensor}"
+            )
+    return EXIT_OK
+
+
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
@@ -288,6 +419,20 @@ def cmd_validate_profile(args: argparse.Namespace) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------
+CONVERT_HELP = """\
+Convert a SavedModel directory, .keras or .h5 file to .tflite with TensorFlow's TFLiteConverter,
+in any quantization mode. Converter errors become findings naming the TensorFlow ops involved.
+`lint` and `report` accept the same sources and flags, converting on the fly.
+
+examples:
+  tflite-inspector convert saved_model/ -o model.tflite
+  tflite-inspector convert model.keras -o model_int8.tflite --quantize int8 --calibration data.npz
+  tflite-inspector convert model.keras -o m.tflite --for edgetpu --calibration images/ --measure
+  tflite-inspector lint model.keras --quantize int8 --calibration-random 32 -t xnnpack
+
+exit status: 0 converted, 1 conversion failed (findings printed), 2 usage error or no TensorFlow.
+"""
+
 LINT_HELP = """\
 Check models against targets and report, per target, which ops it takes, which fall back to
 the CPU (with the exact constraint that failed), how many partitions the graph is cut into and
@@ -428,7 +573,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="findings only: no per-target summary, no progress",
     )
+    add_convert_flags(p)
     p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser(
+        "convert",
+        help="convert a SavedModel / Keras model to .tflite (needs the [convert] extra)",
+        description=CONVERT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("source", metavar="SRC", help="SavedModel directory, .keras or .h5 file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.tflite")
+    p.add_argument(
+        "--measure",
+        action="store_true",
+        help="also run float and quantized models on the calibration data and print "
+        "the per-layer error",
+    )
+    p.add_argument(
+        "--measure-top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="layers to list with --measure (default 10)",
+    )
+    add_convert_flags(p)
+    p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser(
         "rules",

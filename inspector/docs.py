@@ -14,6 +14,7 @@ _GROUPS = {
     "P": "Partitions and the cost of falling back",
     "Q": "Quantization gaps (TFLite's 8-bit quantization spec)",
     "H": "Model hygiene",
+    "C": "The converter front-end",
 }
 
 

@@ -273,23 +273,29 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
     verb = "cannot run" if p.kind == "runtime" else "falls back to the CPU"
     out: list[Finding] = []
     for v in r.fallback:
+        # One finding per failed constraint: its details (one per tensor) joined.
+        grouped: dict[tuple[str, str, str | None], list[str]] = {}
         for f in v.failures:
+            grouped.setdefault((f.code, f.requirement, f.source), []).append(f.detail)
+        for (code, requirement, source), details in grouped.items():
             severity = (
                 p.severity
-                if f.code.startswith("D0") and f.code not in ("D011", "D012", "D013")
-                else catalog[f.code].severity
+                if code.startswith("D0") and code not in ("D011", "D012", "D013")
+                else catalog[code].severity
             )
+            detail = "; ".join(d for d in details if d)
+            text = f"{requirement} ({detail})" if detail else requirement
             out.append(
                 Finding(
                     path=model.path,
                     subgraph=v.subgraph,
                     op=v.op,
-                    code=f.code,
+                    code=code,
                     target=p.name,
                     severity=severity,
-                    message=f"{v.opcode} {verb}: {f.text()}",
+                    message=f"{v.opcode} {verb}: {text}",
                     opcode=v.opcode,
-                    source=f"{p.source}{' ' + f.source if f.source else ''}",
+                    source=f"{p.source}{' ' + source if source else ''}",
                 )
             )
     n_ops = len(r.verdicts)

@@ -32,7 +32,10 @@ def test_text_lines_and_default_exit_status() -> None:
     lines = result.stdout.strip().splitlines()
     assert lines and all(LINE.match(line) for line in lines), lines
     conv = [line for line in lines if line.startswith(_sample("small_cnn_float32") + ":0:0: D003")]
-    assert conv and "activation tensors must be of type INT8 (input 0 is FLOAT32)" in conv[0]
+    assert conv == [
+        f"{_sample('small_cnn_float32')}:0:0: D003 [my-npu] CONV_2D falls back to the CPU: "
+        "activation tensors must be of type INT8 (input 0 is FLOAT32; output 0 is FLOAT32)"
+    ]
 
 
 def test_fail_on_warning_gives_1_and_exit_zero_gives_0() -> None:
