@@ -326,6 +326,24 @@ def add_convert_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from inspector.diff import diff_models, render_text
+    from inspector.profiles import builtin_profile_paths
+
+    targets = _split(args.target) or list(builtin_profile_paths())
+    options = LintOptions(targets=tuple(targets))
+    d = diff_models(args.old, args.new, options)
+    if args.format == "html":
+        try:
+            from inspector.report import render_diff_html
+        except ImportError:
+            raise UsageError("--format html needs the report module") from None
+        print(render_diff_html(d))
+    else:
+        print(render_text(d, markdown=args.format == "markdown"), end="")
+    return EXIT_FINDINGS if args.exit_code and d.changed else EXIT_OK
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     from inspector.analyses.quantization import summarize
     from inspector.convert import convert, is_source_model
@@ -419,6 +437,20 @@ def cmd_validate_profile(args: argparse.Namespace) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------
+DIFF_HELP = """\
+Compare two models: ops added, removed or changed (matched by opcode and output tensor name),
+size and MAC deltas, quantization scheme and I/O types, each target's verdict (ops delegated,
+partitions, MACs on CPU), and the findings that appear or disappear.
+
+examples:
+  tflite-inspector diff old.tflite new.tflite
+  tflite-inspector diff --format markdown main.tflite pr.tflite > comment.md
+
+git: show model changes in `git diff` (text):
+  git config diff.tflite.textconv "tflite-inspector inspect --ops"
+  echo '*.tflite diff=tflite' >> .gitattributes
+"""
+
 CONVERT_HELP = """\
 Convert a SavedModel directory, .keras or .h5 file to .tflite with TensorFlow's TFLiteConverter,
 in any quantization mode. Converter errors become findings naming the TensorFlow ops involved.
@@ -575,6 +607,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_convert_flags(p)
     p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser(
+        "diff",
+        help="compare two models for code review (ops, size, MACs, quantization, findings)",
+        description=DIFF_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p.add_argument(
+        "-t",
+        "--target",
+        action="append",
+        metavar="T[,T...]",
+        help="targets whose verdicts and findings to compare (default: all built-in)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "html"),
+        default="text",
+        help="markdown fits a pull-request comment",
+    )
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when the models differ")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
         "convert",
