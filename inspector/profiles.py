@@ -47,6 +47,8 @@ HEADER_KEYS = {
     "skip_subgraph_prefixes",
     "source",
     "runtime_version",
+    "options",
+    "integer_io",
 }
 SOURCE_KEYS = {"repo", "path", "ref", "paths", "url"}
 PARTITION_KEYS = {

@@ -176,3 +176,15 @@ def test_target_options_gate_constraints_and_can_be_set_per_run(tmp_path: Path) 
     (v,) = evaluate(model, profile).fallback
     assert v.failures[0].text() == "ABS needs API 29 (api is 27)"
     assert evaluate(model, profile.with_options(api=30)).delegated == [(0, 0)]
+
+
+def test_profile_header_options_and_integer_io_load_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(
+        'format_version = 1\n[profile]\nname = "t"\ntitle = "T"\nkind = "accelerator"\n'
+        'version = "1"\ninteger_io = true\n[profile.options]\napi = 29\n'
+        '[profile.source]\nrepo = "x/y"\npath = "a.cc"\nref = "v1"\n[ops.ABS]\n'
+    )
+    p = load_profile(path)
+    assert p.integer_io and p.options == {"api": 29}
+    assert p.with_options(api=31).options == {"api": 31}
