@@ -139,3 +139,18 @@ def test_flex_and_dynamic_shapes_on_real_models() -> None:
     sample = load(next(p for p in sample_models() if p.stem == "small_cnn_int8"))
     assert [f.code for f in hygiene_findings(sample)] == ["H003"]
     assert quantization_findings(sample) == []
+
+
+def test_float_io_on_an_integer_model_for_a_target_that_needs_integer_io() -> None:
+    from corpus import ROOT
+
+    from inspector.lint import LintOptions, lint_model, load_profiles
+
+    options = LintOptions(targets=(str(ROOT / "rules" / "edgetpu.toml"),))
+    profiles = load_profiles(options)
+    samples = {p.stem: str(p) for p in sample_models()}
+    floatio = lint_model(samples["small_cnn_int8_floatio"], profiles, options)
+    q010 = [f for f in floatio.findings if f.code == "Q010"]
+    assert [(f.target, f.tensor) for f in q010] == [("edgetpu", 0), ("edgetpu", 18)]
+    intio = lint_model(samples["small_cnn_int8"], profiles, options)
+    assert not [f for f in intio.findings if f.code == "Q010"]
