@@ -167,6 +167,7 @@ def profile_json_schema() -> dict:
                 "minItems": 2,
                 "maxItems": 2,
             },
+            "versions_source": {"type": ["string", "integer"]},
         }
     )
     assert set(op["properties"]) == P.OP_KEYS

@@ -116,7 +116,7 @@ def check_op(ctx: OpContext, profile: Profile) -> list[Failure]:
                 "D002",
                 f"{key} versions {spec.versions[0]}..{spec.versions[1]} are supported",
                 f"version is {op.version}",
-                spec.source,
+                spec.versions_source or spec.source,
             )
         )
     generic = [c for c in profile.generic if key not in c.except_ops]
@@ -197,9 +197,13 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
             subsets = partition_graph(
                 sg, accepted, greedy=part.greedy, side_effect_edges=part.side_effect_edges
             )
-            delegated, dropped = limit_partitions(
-                subsets, part.max_partitions, part.min_ops_per_partition
-            )
+            everything = len(accepted) == len(sg.operators)
+            if everything and part.full_delegation_ignores_limits:
+                delegated, dropped = [p for p in subsets if p.delegated], set()
+            else:
+                delegated, dropped = limit_partitions(
+                    subsets, part.max_partitions, part.min_ops_per_partition
+                )
             for i in dropped:
                 accepted.discard(i)
                 failures[i] = [
@@ -241,10 +245,12 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
 
 
 def _dropped_reason(max_partitions: int, min_ops: int) -> str:
-    return (
-        f"its partition is not among the {max_partitions} largest, or has fewer than {min_ops} "
-        "ops, so the delegate leaves it on the CPU"
-    )
+    limits = []
+    if max_partitions:
+        limits.append(f"is not among the {max_partitions} largest")
+    if min_ops > 1:
+        limits.append(f"has fewer than {min_ops} ops")
+    return f"its partition {' or '.join(limits)}, so the delegate leaves it on the CPU"
 
 
 def _prefix(sg: Subgraph, failures: dict[int, list[Failure]]) -> set[int]:

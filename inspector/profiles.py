@@ -32,7 +32,15 @@ from inspector.tomlcompat import tomllib
 FORMAT_VERSION = 1
 KINDS = ("delegate", "runtime", "accelerator")
 CONSTRAINT_KEYS = {"check", "when", "message", "code", "source", "id"}
-OP_KEYS = {"constraints", "templates", "source", "note", "supported", "versions"}
+OP_KEYS = {
+    "constraints",
+    "templates",
+    "source",
+    "note",
+    "supported",
+    "versions",
+    "versions_source",
+}
 HEADER_KEYS = {
     "name",
     "title",
@@ -57,6 +65,7 @@ PARTITION_KEYS = {
     "max_partitions",
     "min_ops_per_partition",
     "mode",
+    "full_delegation_ignores_limits",
 }
 TOP_KEYS = {"format_version", "profile", "partitioning", "generic", "templates", "ops"}
 _BRANCHES = {"main", "master", "head", "nightly", "trunk", "develop", "latest"}
@@ -90,6 +99,7 @@ class OpSpec:
     versions: tuple[int, int] | None = None
     source: str | None = None
     note: str | None = None
+    versions_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,9 @@ class Partitioning:
     side_effect_edges: bool = True
     max_partitions: int = 0  # 0: no limit
     min_ops_per_partition: int = 1
+    # Delegates that take the whole graph when every op is supported, before any limit applies
+    # (e.g. the Core ML delegate, tflite/delegates/utils.cc L206-214).
+    full_delegation_ignores_limits: bool = False
 
 
 @dataclass(frozen=True)
@@ -336,6 +349,7 @@ class _Loader:
                 versions=tuple(versions) if versions else None,  # type: ignore[arg-type]
                 source=str(spec["source"]) if "source" in spec else None,
                 note=spec.get("note"),
+                versions_source=str(spec["versions_source"]) if "versions_source" in spec else None,
             )
         return Profile(
             name=str(header["name"]),

@@ -157,6 +157,7 @@ def test_partitioning_dataclass_defaults_match_the_runtime() -> None:
         "side_effect_edges": True,
         "max_partitions": 0,
         "min_ops_per_partition": 1,
+        "full_delegation_ignores_limits": False,
     }
 
 
