@@ -314,6 +314,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
             _model_finding(
                 model,
                 "D013",
+                p.name,
                 "info",
                 f"the model is already compiled for {r.precompiled_for}; {p.name} cannot run the "
                 "compiled part: lint the model from before compilation to compare targets",

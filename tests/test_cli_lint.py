@@ -186,3 +186,16 @@ def test_rules_and_targets_commands() -> None:
     assert {"code", "why", "fix"} <= set(json.loads(listing.stdout)[0])
     shown = run_cli("targets", NPU)
     assert shown.returncode == 0 and "### CONV_2D" in shown.stdout
+
+
+def test_a_precompiled_model_is_reported_once_per_other_target() -> None:
+    from corpus import corpus_path
+
+    model = str(corpus_path("gh_google-coral_test_data/mobilenet_v1_0.25_128_quant_edgetpu.tflite"))
+    doc = json.loads(run_cli("lint", "-t", NPU, "-t", "edgetpu", "--format", "json", model).stdout)
+    findings = doc["models"][0]["findings"]
+    npu = [f for f in findings if f["target"] == "my-npu"]
+    assert {f["code"] for f in npu} == {"D013"}
+    assert any(f["op"] is None and "already compiled for Edge TPU" in f["message"] for f in npu)
+    tpu = doc["models"][0]["targets"]["edgetpu"]
+    assert tpu["precompiled_for"] == "Edge TPU" and tpu["ops_delegated_pct"] == 100.0
