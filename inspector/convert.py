@@ -241,7 +241,7 @@ def _failure_findings(source: str, text: str) -> list[Finding]:
                 "error",
                 f"these TensorFlow ops have no TFLite builtin: {ops}; convert with --allow-flex "
                 "to keep them as Select TF (Flex) ops, or replace them",
-            )  # fmt: skip
+            )
         )
     else:
         lines = [x.strip() for x in text.splitlines() if x.strip()]
@@ -256,8 +256,12 @@ def _warning_findings(source: str, log: str) -> list[Finding]:
     seen = set()
     for line in log.splitlines():
         low = line.lower()
-        if ("not quantized" in low or "cannot be quantized" in low or "unable to quantize" in low
-                or "skipping quantization" in low):  # fmt: skip
+        if (
+            "not quantized" in low
+            or "cannot be quantized" in low
+            or "unable to quantize" in low
+            or "skipping quantization" in low
+        ):
             text = line.strip()[:300]
             if text not in seen:
                 seen.add(text)
@@ -265,8 +269,9 @@ def _warning_findings(source: str, log: str) -> list[Finding]:
     return out
 
 
-def convert(source: str, options: ConvertOptions, progress: Callable[[str], None] | None = None
-            ) -> ConvertResult:  # fmt: skip
+def convert(
+    source: str, options: ConvertOptions, progress: Callable[[str], None] | None = None
+) -> ConvertResult:
     """Convert a SavedModel/Keras model. Never raises for conversion problems: they come back
     as findings; raises UsageError only for a missing TensorFlow or unusable input."""
     if not is_source_model(source):
@@ -282,7 +287,7 @@ def convert(source: str, options: ConvertOptions, progress: Callable[[str], None
                 f"calibrated on {options.calibration_random} random samples: the "
                 "quantization ranges say nothing about real data (fine for checking "
                 "delegate support, unfit for accuracy)",
-            )  # fmt: skip
+            )
         )
     converter = _converter(tf, source)
     ops = [tf.lite.OpsSet.TFLITE_BUILTINS]

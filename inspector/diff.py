@@ -39,10 +39,14 @@ class ModelDiff:
     @property
     def changed(self) -> bool:
         return bool(
-            self.added_ops or self.removed_ops or self.changed_ops or self.new_findings
-            or self.fixed_findings or self.size[0] != self.size[1]
+            self.added_ops
+            or self.removed_ops
+            or self.changed_ops
+            or self.new_findings
+            or self.fixed_findings
+            or self.size[0] != self.size[1]
             or self.scheme[0] != self.scheme[1]
-        )  # fmt: skip
+        )
 
 
 def _op_key(sg: Subgraph, op: Operator) -> tuple[int, str, str]:
@@ -183,7 +187,7 @@ def render_text(d: ModelDiff, markdown: bool = False) -> str:
             f"{d.scheme[0]} -> {d.scheme[1]}"
             if d.scheme[0] != d.scheme[1]
             else f"{d.scheme[0]} (unchanged)",
-        ),  # fmt: skip
+        ),
         (
             "I/O types",
             f"{d.io[0]}  =>  {d.io[1]}" if d.io[0] != d.io[1] else f"{d.io[0]} (unchanged)",
@@ -196,8 +200,10 @@ def render_text(d: ModelDiff, markdown: bool = False) -> str:
     if d.targets:
         lines += ["", f"{h}Targets" if markdown else "targets:"]
         if markdown:
-            lines += ["| target | ops delegated | partitions | MACs on CPU | fallback ops |",
-                      "|---|---|---|---|---|"]  # fmt: skip
+            lines += [
+                "| target | ops delegated | partitions | MACs on CPU | fallback ops |",
+                "|---|---|---|---|---|",
+            ]
         for name, t in d.targets.items():
             cells = [
                 _delta(*t["ops_delegated_pct"], pct=True),
@@ -208,8 +214,10 @@ def render_text(d: ModelDiff, markdown: bool = False) -> str:
             if markdown:
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
             else:
-                lines.append(f"  {name:<10} ops {cells[0]}; partitions {cells[1]}; "
-                             f"MACs on CPU {cells[2]}; fallback ops {cells[3]}")  # fmt: skip
+                lines.append(
+                    f"  {name:<10} ops {cells[0]}; partitions {cells[1]}; "
+                    f"MACs on CPU {cells[2]}; fallback ops {cells[3]}"
+                )
     for title, items in (
         ("Ops added", d.added_ops),
         ("Ops removed", d.removed_ops),

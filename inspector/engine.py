@@ -306,8 +306,12 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
             )
     n_ops = len(r.verdicts)
     n_fallback = len(r.fallback)
-    owners = {PRECOMPILED_OWNER.get(op.custom_code or "") for sg in model.subgraphs
-              for op in sg.operators if op.custom_code in PRECOMPILED_OPS}  # fmt: skip
+    owners = {
+        PRECOMPILED_OWNER.get(op.custom_code or "")
+        for sg in model.subgraphs
+        for op in sg.operators
+        if op.custom_code in PRECOMPILED_OPS
+    }
     if r.precompiled_for and p.name not in owners:
         # Say it once instead of reporting the compiled model as one big fallback.
         out.append(
@@ -318,7 +322,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                 "info",
                 f"the model is already compiled for {r.precompiled_for}; {p.name} cannot run the "
                 "compiled part: lint the model from before compilation to compare targets",
-            )  # fmt: skip
+            )
         )
         return out
     if p.kind != "runtime" and n_ops:

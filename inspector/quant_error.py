@@ -72,8 +72,9 @@ def _run(interp: Any, sample: list[np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def measure(float_model: bytes, quant_model: bytes, samples: list[list[np.ndarray]]
-            ) -> list[LayerError]:  # fmt: skip
+def measure(
+    float_model: bytes, quant_model: bytes, samples: list[list[np.ndarray]]
+) -> list[LayerError]:
     """Per-layer error, worst first. ``samples``: one list of input arrays per sample."""
     from inspector.parse import parse_bytes
 
@@ -83,9 +84,11 @@ def measure(float_model: bytes, quant_model: bytes, samples: list[list[np.ndarra
     targets = {
         t.name: (producers[t.index], t)
         for t in main.tensors
-        if t.index in producers and t.is_quantized and t.dtype in ("INT8", "UINT8", "INT16")
+        if t.index in producers
+        and t.is_quantized
+        and t.dtype in ("INT8", "UINT8", "INT16")
         and not t.is_constant
-    }  # fmt: skip
+    }
     f_interp = _interpreter(float_model)
     q_interp = _interpreter(quant_model)
     f_interp.allocate_tensors()
@@ -129,7 +132,7 @@ def measure(float_model: bytes, quant_model: bytes, samples: list[list[np.ndarra
                 rng,
                 rmse / rng if rng > 0 else (0.0 if rmse == 0 else float("inf")),
                 cosine,
-            )  # fmt: skip
+            )
         )
     return sorted(out, key=lambda e: (-e.rel_rmse, e.op))
 
@@ -147,6 +150,6 @@ def error_findings(path: str, layers: list[LayerError], worst: int = 5) -> list[
             f"{e.opcode} output {e.tensor!r} is off by {100 * e.rel_rmse:.1f}% of its range "
             f"(RMSE {e.rmse:.4g}, cosine {e.cosine:.4f}) against the float model",
             opcode=e.opcode,
-        )  # fmt: skip
+        )
         for e in flagged
     ]

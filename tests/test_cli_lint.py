@@ -60,8 +60,14 @@ def test_json_has_the_documented_keys() -> None:
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, json.loads((ROOT / "inspector/schemas/lint.schema.json").read_text()))
     target = doc["models"][0]["targets"]["my-npu"]
-    for key in ("delegated_ops", "fallback_ops", "partitions", "ops_delegated_pct",
-                "macs_total", "macs_on_cpu_pct"):  # fmt: skip
+    for key in (
+        "delegated_ops",
+        "fallback_ops",
+        "partitions",
+        "ops_delegated_pct",
+        "macs_total",
+        "macs_on_cpu_pct",
+    ):
         assert key in target
     fallback = target["fallback_ops"][0]
     assert set(fallback) >= {"subgraph", "op", "opcode", "reasons"}

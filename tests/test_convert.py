@@ -31,8 +31,12 @@ HERE = Path(__file__).resolve().parent
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sources")
-    subprocess.run([sys.executable, str(HERE / "tf_scripts" / "build_sources.py"), str(out)],
-                   check=True, capture_output=True, timeout=600)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(HERE / "tf_scripts" / "build_sources.py"), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return out
 
 
@@ -72,13 +76,19 @@ def _run_tflite(path: Path, x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("source", ["mlp.keras", "mlp_saved"])
 @pytest.mark.parametrize("mode, extra, scheme, tol", MODES)
 def test_every_mode_gives_its_scheme_and_runs_close_to_keras(
-    sources: Path, tmp_path: Path, source: str, mode: str, extra: list[str], scheme: str,
+    sources: Path,
+    tmp_path: Path,
+    source: str,
+    mode: str,
+    extra: list[str],
+    scheme: str,
     tol: float,
-) -> None:  # fmt: skip
+) -> None:
     out = tmp_path / f"{mode}.tflite"
     args = [a.format(calib=sources / "calib.npz") for a in extra]
-    result = run_cli("convert", str(sources / source), "-o", str(out), "--quantize", mode, *args,
-                     timeout=600)  # fmt: skip
+    result = run_cli(
+        "convert", str(sources / source), "-o", str(out), "--quantize", mode, *args, timeout=600
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""  # TensorFlow's own logging does not leak
     doc = json.loads(run_cli("inspect", "--format", "json", str(out)).stdout)
@@ -101,9 +111,18 @@ def test_every_mode_gives_its_scheme_and_runs_close_to_keras(
 
 def test_int8_io_preset_and_measured_error(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "tflm.tflite"
-    result = run_cli("convert", str(sources / "mlp.keras"), "-o", str(out), "--for", "tflm",
-                     "--calibration", str(sources / "calib.npz"), "--measure",
-                     timeout=600)  # fmt: skip
+    result = run_cli(
+        "convert",
+        str(sources / "mlp.keras"),
+        "-o",
+        str(out),
+        "--for",
+        "tflm",
+        "--calibration",
+        str(sources / "calib.npz"),
+        "--measure",
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(run_cli("inspect", "--format", "json", str(out)).stdout)
     assert doc["quantization"]["io"] == {"inputs": ["INT8"], "outputs": ["INT8"]}
@@ -118,8 +137,9 @@ def test_flex_needs_allow_flex_and_is_then_flagged_by_lint(sources: Path, tmp_pa
     assert refused.returncode == 1 and not out.exists()
     assert "C002" in refused.stdout and "tf.MatrixDeterminant" in refused.stdout
     assert "Traceback" not in refused.stdout + refused.stderr
-    ok = run_cli("convert", str(sources / "flex_saved"), "-o", str(out), "--allow-flex",
-                 timeout=600)  # fmt: skip
+    ok = run_cli(
+        "convert", str(sources / "flex_saved"), "-o", str(out), "--allow-flex", timeout=600
+    )
     assert ok.returncode == 0, ok.stderr
     lint = run_cli("lint", "-t", NPU, "--quiet", str(out))
     assert "D012 [my-npu] FlexMatrixDeterminant" in lint.stdout
@@ -127,8 +147,19 @@ def test_flex_needs_allow_flex_and_is_then_flagged_by_lint(sources: Path, tmp_pa
 
 
 def test_lint_takes_a_source_model_directly(sources: Path) -> None:
-    result = run_cli("lint", "-t", NPU, "--format", "json", str(sources / "mlp_saved"),
-                     "--quantize", "int8", "--calibration-random", "8", timeout=600)  # fmt: skip
+    result = run_cli(
+        "lint",
+        "-t",
+        NPU,
+        "--format",
+        "json",
+        str(sources / "mlp_saved"),
+        "--quantize",
+        "int8",
+        "--calibration-random",
+        "8",
+        timeout=600,
+    )
     doc = json.loads(result.stdout)
     (model,) = doc["models"]
     assert model["path"] == str(sources / "mlp_saved")
@@ -141,6 +172,11 @@ def test_without_tensorflow_convert_says_how_to_install(tmp_path: Path, sources:
     blocker = tmp_path / "block"
     blocker.mkdir()
     (blocker / "tensorflow.py").write_text("raise ImportError('blocked for the test')\n")
-    result = run_cli("convert", str(sources / "mlp.keras"), "-o", str(tmp_path / "x.tflite"),
-                     env={"PYTHONPATH": f"{blocker}:{ROOT}"})  # fmt: skip
+    result = run_cli(
+        "convert",
+        str(sources / "mlp.keras"),
+        "-o",
+        str(tmp_path / "x.tflite"),
+        env={"PYTHONPATH": f"{blocker}:{ROOT}"},
+    )
     assert_one_line_error(result, "pip install 'tflite-inspector[convert]'")

@@ -25,19 +25,28 @@ def test_diff_names_the_quantization_change_and_the_findings_that_differ() -> No
 
 
 def test_markdown_fits_a_pull_request_comment() -> None:
-    result = run_cli("diff", "-t", NPU, "--format", "markdown",
-                     _sample("small_cnn_int8"), _sample("small_cnn_float32"))  # fmt: skip
+    result = run_cli(
+        "diff",
+        "-t",
+        NPU,
+        "--format",
+        "markdown",
+        _sample("small_cnn_int8"),
+        _sample("small_cnn_float32"),
+    )
     out = result.stdout
     assert out.startswith("### ") and "| quantization | int8 -> float32 |" in out
     assert "### New findings (7)" in out and "- `D003` [my-npu]" in out
 
 
 def test_identical_models_and_exit_code() -> None:
-    same = run_cli("diff", "-t", NPU, "--exit-code", _sample("small_cnn_int8"),
-                   _sample("small_cnn_int8"))  # fmt: skip
+    same = run_cli(
+        "diff", "-t", NPU, "--exit-code", _sample("small_cnn_int8"), _sample("small_cnn_int8")
+    )
     assert same.returncode == 0 and "no differences" in same.stdout
-    other = run_cli("diff", "-t", NPU, "--exit-code", _sample("small_cnn_int8"),
-                    _sample("mnist_mlp_int8"))  # fmt: skip
+    other = run_cli(
+        "diff", "-t", NPU, "--exit-code", _sample("small_cnn_int8"), _sample("mnist_mlp_int8")
+    )
     assert other.returncode == 1
     assert "ops added" in other.stdout and "ops removed" in other.stdout
 

@@ -169,8 +169,8 @@ def test_example_profile_loads() -> None:
 def test_target_options_gate_constraints_and_can_be_set_per_run(tmp_path: Path) -> None:
     profile = _profile(
         tmp_path,
-        "[ops.ABS]\n[[ops.ABS.constraints]]\ncheck = \"target_option\"\nname = \"api\"\n"
-        "min = 29\nmessage = \"ABS needs API 29\"\n",
+        '[ops.ABS]\n[[ops.ABS.constraints]]\ncheck = "target_option"\nname = "api"\n'
+        'min = 29\nmessage = "ABS needs API 29"\n',
     )
     profile = dataclasses.replace(profile, options={"api": 27})
     model = parse_bytes(_chain(["ABS"]).build())

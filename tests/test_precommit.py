@@ -25,16 +25,43 @@ def clean_int8_conv() -> bytes:
     """A model the example NPU profile takes whole: static int8 conv + pool, symmetric weights."""
     m = ModelBuilder()
     x = m.tensor("x", "INT8", [1, 8, 8, 3], input=True, scale=0.05, zero_point=-3)
-    w = m.tensor("w", "INT8", [4, 3, 3, 3], data=np.ones((4, 3, 3, 3), np.int8),
-                 scale=[0.01] * 4, zero_point=[0] * 4)  # fmt: skip
+    w = m.tensor(
+        "w",
+        "INT8",
+        [4, 3, 3, 3],
+        data=np.ones((4, 3, 3, 3), np.int8),
+        scale=[0.01] * 4,
+        zero_point=[0] * 4,
+    )
     b = m.tensor("b", "INT32", [4], data=np.zeros(4, np.int32), scale=[0.0005] * 4)
     y = m.tensor("y", "INT8", [1, 6, 6, 4], scale=0.1, zero_point=0)
     z = m.tensor("z", "INT8", [1, 3, 3, 4], output=True, scale=0.1, zero_point=0)
-    m.op("CONV_2D", [x, w, b], [y], version=3, options=("Conv2DOptions", {
-        "padding": "VALID", "stride_w": 1, "stride_h": 1, "fused_activation_function": "RELU"}))  # fmt: skip
-    m.op("MAX_POOL_2D", [y], [z], version=2, options=("Pool2DOptions", {
-        "padding": "VALID", "stride_w": 2, "stride_h": 2, "filter_width": 2,
-        "filter_height": 2}))  # fmt: skip
+    m.op(
+        "CONV_2D",
+        [x, w, b],
+        [y],
+        version=3,
+        options=(
+            "Conv2DOptions",
+            {"padding": "VALID", "stride_w": 1, "stride_h": 1, "fused_activation_function": "RELU"},
+        ),
+    )
+    m.op(
+        "MAX_POOL_2D",
+        [y],
+        [z],
+        version=2,
+        options=(
+            "Pool2DOptions",
+            {
+                "padding": "VALID",
+                "stride_w": 2,
+                "stride_h": 2,
+                "filter_width": 2,
+                "filter_height": 2,
+            },
+        ),
+    )
     return m.build()
 
 
@@ -51,8 +78,9 @@ def user_repo(tmp_path: Path) -> Path:
     (repo / "pyproject.toml").write_text(
         '[tool.tflite-inspector]\ntargets = ["npu.toml"]\nfail-on = "warning"\n'
     )
-    shutil.copy(next(p for p in sample_models() if p.stem == "small_cnn_float32"),
-                repo / "float.tflite")  # fmt: skip
+    shutil.copy(
+        next(p for p in sample_models() if p.stem == "small_cnn_float32"), repo / "float.tflite"
+    )
     (repo / "clean.tflite").write_bytes(clean_int8_conv())
     _git(repo, "add", ".")
     return repo
@@ -69,8 +97,12 @@ def _try_repo(repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
     }
     return subprocess.run(
         [PRE_COMMIT, "try-repo", str(ROOT), "tflite-inspector", "--files", *files],
-        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_hook_blocks_a_failing_model_and_passes_a_clean_one(user_repo: Path) -> None:

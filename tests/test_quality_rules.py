@@ -17,20 +17,49 @@ def _codes(data: bytes) -> list[str]:
     return sorted(f.code for f in quantization_findings(model) + hygiene_findings(model))
 
 
-def _fc(*, x_scale=0.5, w_zp=0, w_scale=0.1, b_scale=None, b_zp=0, per_tensor=True,
-        out=("INT8", 0.25, 0), x_dtype="INT8") -> bytes:  # fmt: skip
+def _fc(
+    *,
+    x_scale=0.5,
+    w_zp=0,
+    w_scale=0.1,
+    b_scale=None,
+    b_zp=0,
+    per_tensor=True,
+    out=("INT8", 0.25, 0),
+    x_dtype="INT8",
+) -> bytes:
     m = ModelBuilder()
-    x = m.tensor("x", x_dtype, [1, 4], input=True,
-                 **({"scale": x_scale, "zero_point": 0} if x_dtype != "FLOAT32" else {}))  # fmt: skip
-    w = m.tensor("w", "INT8", [3, 4], data=np.ones((3, 4), np.int8),
-                 scale=[w_scale] * (1 if per_tensor else 3),
-                 zero_point=[w_zp] * (1 if per_tensor else 3))  # fmt: skip
-    b = m.tensor("b", "INT32", [3], data=np.zeros(3, np.int32),
-                 scale=[b_scale if b_scale is not None else x_scale * w_scale],
-                 zero_point=[b_zp])  # fmt: skip
+    x = m.tensor(
+        "x",
+        x_dtype,
+        [1, 4],
+        input=True,
+        **({"scale": x_scale, "zero_point": 0} if x_dtype != "FLOAT32" else {}),
+    )
+    w = m.tensor(
+        "w",
+        "INT8",
+        [3, 4],
+        data=np.ones((3, 4), np.int8),
+        scale=[w_scale] * (1 if per_tensor else 3),
+        zero_point=[w_zp] * (1 if per_tensor else 3),
+    )
+    b = m.tensor(
+        "b",
+        "INT32",
+        [3],
+        data=np.zeros(3, np.int32),
+        scale=[b_scale if b_scale is not None else x_scale * w_scale],
+        zero_point=[b_zp],
+    )
     dtype, scale, zp = out
-    y = m.tensor("y", dtype, [1, 3], output=True,
-                 **({"scale": scale, "zero_point": zp} if scale is not None else {}))  # fmt: skip
+    y = m.tensor(
+        "y",
+        dtype,
+        [1, 3],
+        output=True,
+        **({"scale": scale, "zero_point": zp} if scale is not None else {}),
+    )
     m.op("FULLY_CONNECTED", [x, w, b], [y])
     return m.build()
 

@@ -10,8 +10,14 @@ from inspector.model import Model
 VENDOR_OPS = frozenset({"edgetpu-custom-op", "ethos-u", "DISPATCH_OP"})
 
 
-def _f(model: Model, code: str, severity: str, message: str, sg: int | None = None,
-       tensor: int | None = None) -> Finding:  # fmt: skip
+def _f(
+    model: Model,
+    code: str,
+    severity: str,
+    message: str,
+    sg: int | None = None,
+    tensor: int | None = None,
+) -> Finding:
     return Finding(model.path, sg, None, code, None, severity, message, tensor=tensor)
 
 
@@ -38,12 +44,15 @@ def unused_tensors(model: Model) -> Iterator[Finding]:
         if dead:
             size = sum(t.constant_bytes for t in dead)
             yield _f(
-                model, "H001", "info",
+                model,
+                "H001",
+                "info",
                 f"{len(dead)} tensor{'s' if len(dead) > 1 else ''} in subgraph {sg.index} "
                 f"{'are' if len(dead) > 1 else 'is'} never used ({_names([t.name for t in dead])})"
                 + (f", holding {size:,} bytes of constant data" if size else ""),
-                sg.index, dead[0].index,
-            )  # fmt: skip
+                sg.index,
+                dead[0].index,
+            )
 
 
 def unused_buffers(model: Model) -> Iterator[Finding]:
@@ -52,9 +61,13 @@ def unused_buffers(model: Model) -> Iterator[Finding]:
     orphans = [b for b in model.buffers if b.size and b.index not in used]
     if orphans:
         size = sum(b.size for b in orphans)
-        yield _f(model, "H002", "info",
-                 f"{len(orphans)} buffer{'s' if len(orphans) > 1 else ''} with {size:,} bytes "
-                 "of data are not referenced by any tensor or metadata")  # fmt: skip
+        yield _f(
+            model,
+            "H002",
+            "info",
+            f"{len(orphans)} buffer{'s' if len(orphans) > 1 else ''} with {size:,} bytes "
+            "of data are not referenced by any tensor or metadata",
+        )
 
 
 def dynamic_shapes(model: Model) -> Iterator[Finding]:
@@ -71,8 +84,14 @@ def dynamic_shapes(model: Model) -> Iterator[Finding]:
 
 
 def custom_and_flex_ops(model: Model) -> Iterator[Finding]:
-    codes = sorted({op.custom_code or "" for sg in model.subgraphs for op in sg.operators
-                    if op.opcode == "CUSTOM"})  # fmt: skip
+    codes = sorted(
+        {
+            op.custom_code or ""
+            for sg in model.subgraphs
+            for op in sg.operators
+            if op.opcode == "CUSTOM"
+        }
+    )
     flex = [c for c in codes if c.startswith("Flex")]
     custom = [c for c in codes if not c.startswith("Flex") and c not in VENDOR_OPS]
     if flex:

@@ -23,12 +23,29 @@ QUANT_TYPES = ("INT8", "UINT8", "INT16")
 _BINARY = frozenset({"ADD", "SUB", "MUL", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "PRELU"})
 _UNARY_ARITH = frozenset(
     {
-        "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "BATCH_MATMUL",
-        "AVERAGE_POOL_2D", "MAX_POOL_2D", "SOFTMAX", "LOGISTIC", "TANH", "MEAN", "SUM",
-        "RESIZE_BILINEAR", "HARD_SWISH", "LEAKY_RELU", "RELU", "RELU6", "L2_NORMALIZATION",
-        "LOG_SOFTMAX", "REDUCE_MAX", "REDUCE_MIN",
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "FULLY_CONNECTED",
+        "TRANSPOSE_CONV",
+        "BATCH_MATMUL",
+        "AVERAGE_POOL_2D",
+        "MAX_POOL_2D",
+        "SOFTMAX",
+        "LOGISTIC",
+        "TANH",
+        "MEAN",
+        "SUM",
+        "RESIZE_BILINEAR",
+        "HARD_SWISH",
+        "LEAKY_RELU",
+        "RELU",
+        "RELU6",
+        "L2_NORMALIZATION",
+        "LOG_SOFTMAX",
+        "REDUCE_MAX",
+        "REDUCE_MIN",
     }
-)  # fmt: skip
+)
 _WEIGHT_SLOT = {"CONV_2D": 1, "DEPTHWISE_CONV_2D": 1, "FULLY_CONNECTED": 1, "TRANSPOSE_CONV": 1}
 _BIAS_SLOT = {"CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "FULLY_CONNECTED": 2, "TRANSPOSE_CONV": 3}
 _INPUT_SLOT = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 0, "FULLY_CONNECTED": 0, "TRANSPOSE_CONV": 2}
@@ -43,17 +60,42 @@ FIXED_OUTPUT = {
 # Ops whose data inputs and outputs must share (scale, zero point): the spec's
 # "restriction: input and outputs must all have same scale/zero_point".
 SHARED_PARAMS = {
-    "AVERAGE_POOL_2D": (0,), "MAX_POOL_2D": (0,), "CONCATENATION": None, "PAD": (0,),
-    "PADV2": (0,), "RESHAPE": (0,), "SQUEEZE": (0,), "TRANSPOSE": (0,), "GATHER": (0,),
-    "SPACE_TO_DEPTH": (0,), "DEPTH_TO_SPACE": (0,), "SPACE_TO_BATCH_ND": (0,),
-    "BATCH_TO_SPACE_ND": (0,), "STRIDED_SLICE": (0,), "SLICE": (0,), "SPLIT": (1,),
-    "SPLIT_V": (0,), "MAXIMUM": (0, 1), "MINIMUM": (0, 1), "RESIZE_BILINEAR": (0,),
-    "RESIZE_NEAREST_NEIGHBOR": (0,), "PACK": None, "UNPACK": (0,), "TILE": (0,),
-}  # fmt: skip
+    "AVERAGE_POOL_2D": (0,),
+    "MAX_POOL_2D": (0,),
+    "CONCATENATION": None,
+    "PAD": (0,),
+    "PADV2": (0,),
+    "RESHAPE": (0,),
+    "SQUEEZE": (0,),
+    "TRANSPOSE": (0,),
+    "GATHER": (0,),
+    "SPACE_TO_DEPTH": (0,),
+    "DEPTH_TO_SPACE": (0,),
+    "SPACE_TO_BATCH_ND": (0,),
+    "BATCH_TO_SPACE_ND": (0,),
+    "STRIDED_SLICE": (0,),
+    "SLICE": (0,),
+    "SPLIT": (1,),
+    "SPLIT_V": (0,),
+    "MAXIMUM": (0, 1),
+    "MINIMUM": (0, 1),
+    "RESIZE_BILINEAR": (0,),
+    "RESIZE_NEAREST_NEIGHBOR": (0,),
+    "PACK": None,
+    "UNPACK": (0,),
+    "TILE": (0,),
+}
 
 
-def _finding(model: Model, code: str, severity: str, message: str, sg: int | None = None,
-             op: Operator | None = None, tensor: int | None = None) -> Finding:  # fmt: skip
+def _finding(
+    model: Model,
+    code: str,
+    severity: str,
+    message: str,
+    sg: int | None = None,
+    op: Operator | None = None,
+    tensor: int | None = None,
+) -> Finding:
     return Finding(
         path=model.path,
         subgraph=sg,
@@ -98,10 +140,14 @@ def check_missing_params(model: Model) -> Iterator[Finding]:
             for label, t in _quant_io(sg, op):
                 if t.dtype in QUANT_TYPES and not t.is_quantized:
                     yield _finding(
-                        model, "Q003", "error",
+                        model,
+                        "Q003",
+                        "error",
                         f"{op.name} {label} {t.name!r} is {t.dtype} without scale/zero point",
-                        sg.index, op, t.index,
-                    )  # fmt: skip
+                        sg.index,
+                        op,
+                        t.index,
+                    )
 
 
 def check_weights(model: Model) -> Iterator[Finding]:
@@ -113,20 +159,31 @@ def check_weights(model: Model) -> Iterator[Finding]:
                 continue
             if np.any(w.zero_point != 0):
                 yield _finding(
-                    model, "Q004", "warning",
+                    model,
+                    "Q004",
+                    "warning",
                     f"{op.name} weights {w.name!r} have zero point "
                     f"{int(w.zero_point[np.flatnonzero(w.zero_point)[0]])} (int8 weights must be "
                     "symmetric)",
-                    sg.index, op, w.index,
-                )  # fmt: skip
-            channels = w.shape[3] if op.opcode == "DEPTHWISE_CONV_2D" and len(w.shape) == 4 else (
-                w.shape[0] if w.shape else 1)  # fmt: skip
+                    sg.index,
+                    op,
+                    w.index,
+                )
+            channels = (
+                w.shape[3]
+                if op.opcode == "DEPTHWISE_CONV_2D" and len(w.shape) == 4
+                else (w.shape[0] if w.shape else 1)
+            )
             if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D") and w.scale.size == 1 and channels > 1:
                 yield _finding(
-                    model, "Q005", "info",
+                    model,
+                    "Q005",
+                    "info",
                     f"{op.name} weights {w.name!r} use one scale for {channels} output channels",
-                    sg.index, op, w.index,
-                )  # fmt: skip
+                    sg.index,
+                    op,
+                    w.index,
+                )
 
 
 def check_bias(model: Model) -> Iterator[Finding]:
@@ -152,17 +209,25 @@ def check_bias(model: Model) -> Iterator[Finding]:
             if np.any(bad):
                 c = int(np.flatnonzero(bad)[0])
                 yield _finding(
-                    model, "Q006", "warning",
+                    model,
+                    "Q006",
+                    "warning",
                     f"{op.name} bias {b.name!r} scale {actual[c]:.6g} (channel {c}) is not input "
                     f"scale x weight scale = {expected[c]:.6g}",
-                    sg.index, op, b.index,
-                )  # fmt: skip
+                    sg.index,
+                    op,
+                    b.index,
+                )
             if np.any(b.zero_point != 0):
                 yield _finding(
-                    model, "Q006", "warning",
+                    model,
+                    "Q006",
+                    "warning",
                     f"{op.name} bias {b.name!r} has a non-zero zero point",
-                    sg.index, op, b.index,
-                )  # fmt: skip
+                    sg.index,
+                    op,
+                    b.index,
+                )
 
 
 def check_fixed_outputs(model: Model) -> Iterator[Finding]:
@@ -179,11 +244,15 @@ def check_fixed_outputs(model: Model) -> Iterator[Finding]:
             )
             if not math.isclose(got_scale, scale, rel_tol=1e-5) or got_zp != zp:
                 yield _finding(
-                    model, "Q007", "warning",
+                    model,
+                    "Q007",
+                    "warning",
                     f"{op.name} {out.dtype} output {out.name!r} has scale {got_scale:.6g} and zero "
                     f"point {got_zp}; the spec fixes {scale:.6g} and {zp}",
-                    sg.index, op, out.index,
-                )  # fmt: skip
+                    sg.index,
+                    op,
+                    out.index,
+                )
 
 
 def check_shared_params(model: Model) -> Iterator[Finding]:
@@ -214,12 +283,16 @@ def check_shared_params(model: Model) -> Iterator[Finding]:
                     t.zero_point[0]
                 ) != int(ref.zero_point[0]):
                     yield _finding(
-                        model, "Q008", "warning",
+                        model,
+                        "Q008",
+                        "warning",
                         f"{op.name} {t.name!r} (scale {float(t.scale[0]):.6g}, zero point "
                         f"{int(t.zero_point[0])}) differs from output {ref.name!r} (scale "
                         f"{float(ref.scale[0]):.6g}, zero point {int(ref.zero_point[0])})",
-                        sg.index, op, t.index,
-                    )  # fmt: skip
+                        sg.index,
+                        op,
+                        t.index,
+                    )
                     break
 
 
@@ -232,42 +305,67 @@ def check_scales(model: Model) -> Iterator[Finding]:
             bad = ~np.isfinite(s) | (s <= 0)
             if np.any(bad):
                 v = s[np.flatnonzero(bad)[0]]
-                yield _finding(model, "Q009", "error",
-                               f"tensor {t.name!r} has quantization scale {v}", sg.index,
-                               tensor=t.index)  # fmt: skip
+                yield _finding(
+                    model,
+                    "Q009",
+                    "error",
+                    f"tensor {t.name!r} has quantization scale {v}",
+                    sg.index,
+                    tensor=t.index,
+                )
                 continue
             tiny = s < np.finfo(np.float32).tiny
             if np.any(tiny):
-                yield _finding(model, "Q009", "warning",
-                               f"tensor {t.name!r} has a subnormal scale {s[tiny][0]:.3g}",
-                               sg.index, tensor=t.index)  # fmt: skip
+                yield _finding(
+                    model,
+                    "Q009",
+                    "warning",
+                    f"tensor {t.name!r} has a subnormal scale {s[tiny][0]:.3g}",
+                    sg.index,
+                    tensor=t.index,
+                )
             elif (
                 not t.is_constant
                 and t.dtype in ("INT8", "UINT8")
                 and (s.max() > 1e6 or s.min() < 1e-12)
             ):
-                yield _finding(model, "Q009", "warning",
-                               f"activation {t.name!r} has an implausible scale {s.max():.3g} "
-                               f"(range of about {s.max() * 255:.3g})", sg.index,
-                               tensor=t.index)  # fmt: skip
+                yield _finding(
+                    model,
+                    "Q009",
+                    "warning",
+                    f"activation {t.name!r} has an implausible scale {s.max():.3g} "
+                    f"(range of about {s.max() * 255:.3g})",
+                    sg.index,
+                    tensor=t.index,
+                )
 
 
 def check_int16_zero_points(model: Model) -> Iterator[Finding]:
     for sg in model.subgraphs:
         for t in sg.tensors:
             if t.dtype == "INT16" and not t.is_constant and t.is_quantized and np.any(t.zero_point):
-                yield _finding(model, "Q011", "warning",
-                               f"int16 activation {t.name!r} has zero point "
-                               f"{int(t.zero_point[0])}", sg.index, tensor=t.index)  # fmt: skip
+                yield _finding(
+                    model,
+                    "Q011",
+                    "warning",
+                    f"int16 activation {t.name!r} has zero point {int(t.zero_point[0])}",
+                    sg.index,
+                    tensor=t.index,
+                )
 
 
 def check_islands_and_hybrids(model: Model) -> Iterator[Finding]:
     summary = summarize(model)
     for sg_index, op_index in summary.hybrid_ops:
         op = model.subgraphs[sg_index].operators[op_index]
-        yield _finding(model, "Q002", "info",
-                       f"{op.name} computes in float with integer weights (dynamic-range)",
-                       sg_index, op)  # fmt: skip
+        yield _finding(
+            model,
+            "Q002",
+            "info",
+            f"{op.name} computes in float with integer weights (dynamic-range)",
+            sg_index,
+            op,
+        )
     float_ops = set(summary.float_ops)
     for sg in model.subgraphs:
         members = sorted(i for s, i in float_ops if s == sg.index)
@@ -275,11 +373,14 @@ def check_islands_and_hybrids(model: Model) -> Iterator[Finding]:
             first = sg.operators[island[0]]
             names = ", ".join(sorted({sg.operators[i].name for i in island}))
             yield _finding(
-                model, "Q001", "warning",
+                model,
+                "Q001",
+                "warning",
                 f"float island of {len(island)} op{'s' if len(island) > 1 else ''} ({names}) "
                 "inside the quantized model",
-                sg.index, first,
-            )  # fmt: skip
+                sg.index,
+                first,
+            )
 
 
 def _islands(sg: Subgraph, members: list[int]) -> list[list[int]]:
