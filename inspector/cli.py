@@ -608,6 +608,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_convert_flags(p)
     p.set_defaults(func=cmd_lint)
 
+    from inspector import report_cli
+
+    report_cli.add_parser(sub)
+
     p = sub.add_parser(
         "diff",
         help="compare two models for code review (ops, size, MACs, quantization, findings)",
