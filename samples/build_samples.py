@@ -3,7 +3,8 @@
 The models let the tool and its tests run without TensorFlow installed. Each
 Keras model from ``sample_models.py`` is trained for one epoch on seeded
 synthetic data (no dataset download) and converted with
-``tf.lite.TFLiteConverter`` in six variants:
+tflite-inspector's converter front-end (``inspector.convert``, the code behind
+``tflite-inspector convert``) in six variants:
 
 * ``float32``      - no optimization
 * ``dynamic``      - ``Optimize.DEFAULT``, no representative dataset
@@ -26,11 +27,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import random
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -41,6 +41,7 @@ import tensorflow as tf  # noqa: E402
 
 sys.dont_write_bytecode = True  # keep samples/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the inspector package
 import sample_models  # noqa: E402
 
 SEED = 0
@@ -73,56 +74,48 @@ def train(model: tf.keras.Model, seed: int) -> None:
     model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
 
 
-def make_converter(model: tf.keras.Model, variant: str, seed: int) -> tf.lite.TFLiteConverter:
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if variant == "float32":
-        return converter
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if variant == "dynamic":
-        return converter
-    if variant == "float16":
-        converter.target_spec.supported_types = [tf.float16]
-        return converter
-
-    calib, _ = synthetic_data(model.input_shape[1:], NUM_CALIBRATION, seed + 1)
-
-    def representative_dataset():
-        for sample in calib:
-            yield [sample[None, ...]]
-
-    converter.representative_dataset = representative_dataset
-    if variant in ("int8_floatio", "int8"):
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        if variant == "int8":
-            converter.inference_input_type = tf.int8
-            converter.inference_output_type = tf.int8
-    elif variant == "int16x8":
-        converter.target_spec.supported_ops = [
-            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
-        ]
-    else:
-        raise ValueError(f"unknown variant {variant!r}")
-    return converter
+# Each variant is a call to tflite-inspector's own converter front-end (inspector.convert),
+# the same code path as `tflite-inspector convert SRC --quantize MODE ...`.
+VARIANT_OPTIONS = {
+    "float32": {"quantize": "none"},
+    "dynamic": {"quantize": "dynamic"},
+    "float16": {"quantize": "float16"},
+    "int8_floatio": {"quantize": "int8", "io": "float"},
+    "int8": {"quantize": "int8", "io": "int8"},
+    "int16x8": {"quantize": "int16x8"},
+}
 
 
 def build(out_dir: Path) -> list[tuple[str, int]]:
+    from inspector.convert import ConvertOptions, convert
+
     out_dir.mkdir(parents=True, exist_ok=True)
     built = []
-    for index, (name, factory) in enumerate(sample_models.MODELS.items()):
-        seed = SEED + 100 * index
-        set_seeds(seed)
-        model = factory(seed=seed)
-        train(model, seed)
-        for variant in VARIANTS:
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, (name, factory) in enumerate(sample_models.MODELS.items()):
+            seed = SEED + 100 * index
             set_seeds(seed)
-            converter = make_converter(model, variant, seed)
-            # from_keras_model() exports a SavedModel and prints its signature.
-            with contextlib.redirect_stdout(io.StringIO()):
-                flatbuffer = converter.convert()
-            path = out_dir / f"{name}_{variant}.tflite"
-            path.write_bytes(flatbuffer)
-            built.append((path.name, len(flatbuffer)))
-            print(f"built {path} ({len(flatbuffer):,} bytes)", flush=True)
+            model = factory(seed=seed)
+            train(model, seed)
+            source = Path(tmp) / f"{name}.keras"
+            model.save(source)
+            calib, _ = synthetic_data(model.input_shape[1:], NUM_CALIBRATION, seed + 1)
+            calib_path = Path(tmp) / f"{name}_calibration.npy"
+            np.save(calib_path, calib)
+            for variant in VARIANTS:
+                set_seeds(seed)
+                options = ConvertOptions.build(
+                    calibration=str(calib_path), **VARIANT_OPTIONS[variant]
+                )
+                result = convert(str(source), options)
+                if not result.ok or result.tflite is None:
+                    raise SystemExit(
+                        f"{name} {variant}: " + "; ".join(f.message for f in result.findings)
+                    )
+                path = out_dir / f"{name}_{variant}.tflite"
+                path.write_bytes(result.tflite)
+                built.append((path.name, len(result.tflite)))
+                print(f"built {path} ({len(result.tflite):,} bytes)", flush=True)
     return built
 
 
