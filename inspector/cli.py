@@ -505,8 +505,13 @@ def build_parser() -> argparse.ArgumentParser:
             "graph is partitioned."
         ),
         epilog=(
+            "start here:\n"
+            "  tflite-inspector lint model.tflite                 # verdicts of every target\n"
+            "  tflite-inspector report model.tflite -o r.html     # the same, as a web page\n"
+            "  tflite-inspector lint -t xnnpack,gpu --format sarif models/ > lint.sarif\n\n"
             "exit status: 0 clean, 1 findings at or above --fail-on, 2 usage error or "
-            "unreadable model.\nRun 'tflite-inspector COMMAND --help' for a command's options."
+            "unreadable model.\nRun 'tflite-inspector COMMAND --help' for a command's options; "
+            "rule codes: tflite-inspector rules."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
