@@ -151,6 +151,7 @@ def profile_json_schema() -> dict:
         {
             "greedy": {"type": "boolean"},
             "side_effect_edges": {"type": "boolean"},
+            "full_delegation_ignores_limits": {"type": "boolean"},
             "mode": {"enum": ["graph", "prefix"]},
         }
     )
