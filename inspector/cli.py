@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from inspector import __version__
 from inspector.errors import InspectorError, ModelFormatError, UsageError
@@ -29,7 +29,7 @@ PROG = "tflite-inspector"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, as ruff does
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as ruff does
         self.print_usage(sys.stderr)
         raise SystemExit(f"{self.prog}: error: {message}")
 

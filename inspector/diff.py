@@ -165,7 +165,7 @@ def _unmatched(findings: list[Finding], other: Counter) -> list[Finding]:
 
 
 # -- rendering ---------------------------------------------------------------------------------
-def _delta(a: float, b: float, unit: str = "", pct: bool = False) -> str:
+def _delta(a: float, b: float, unit: str = "", *, pct: bool = False) -> str:
     if a == b:
         return f"{a:,}{unit} (unchanged)" if not pct else f"{a:.1f}% (unchanged)"
     if pct:
@@ -206,10 +206,10 @@ def render_text(d: ModelDiff, markdown: bool = False) -> str:
             ]
         for name, t in d.targets.items():
             cells = [
-                _delta(*t["ops_delegated_pct"], pct=True),
-                _delta(*t["partitions"]),
-                _delta(*t["macs_on_cpu_pct"], pct=True),
-                _delta(*t["fallback"]),
+                _delta(t["ops_delegated_pct"][0], t["ops_delegated_pct"][1], pct=True),
+                _delta(t["partitions"][0], t["partitions"][1]),
+                _delta(t["macs_on_cpu_pct"][0], t["macs_on_cpu_pct"][1], pct=True),
+                _delta(t["fallback"][0], t["fallback"][1]),
             ]
             if markdown:
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -234,18 +234,18 @@ def render_text(d: ModelDiff, markdown: bool = False) -> str:
     if d.op_counts:
         counts = ", ".join(f"{k} {a}->{b}" for k, (a, b) in d.op_counts.items())
         lines += ["", f"{'**Op counts:** ' if markdown else 'op counts: '}{counts}"]
-    for title, items in (("New findings", d.new_findings), ("Fixed findings", d.fixed_findings)):
-        if items:
+    for title, found in (("New findings", d.new_findings), ("Fixed findings", d.fixed_findings)):
+        if found:
             lines += [
                 "",
-                f"{h}{title} ({len(items)})" if markdown else f"{title.lower()} ({len(items)}):",
+                f"{h}{title} ({len(found)})" if markdown else f"{title.lower()} ({len(found)}):",
             ]
-            for f in items[:50]:
+            for f in found[:50]:
                 target = f"[{f.target}] " if f.target else ""
                 code = f"`{f.code}`" if markdown else f.code
                 lines.append(f"{bullet}{code} {target}{f.message}")
-            if len(items) > 50:
-                lines.append(f"{bullet}... {len(items) - 50} more")
+            if len(found) > 50:
+                lines.append(f"{bullet}... {len(found) - 50} more")
     if not d.changed:
         lines += ["", "no differences in ops, quantization or findings"]
     return "\n".join(lines).rstrip() + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from inspector import __version__
 from inspector.catalog import Rule, load_catalog
@@ -129,7 +130,7 @@ def profile_json_schema() -> dict:
         },
         "additionalProperties": True,
     }
-    header = {k: {"type": "string"} for k in sorted(P.HEADER_KEYS)}
+    header: dict[str, dict[str, Any]] = {k: {"type": "string"} for k in sorted(P.HEADER_KEYS)}
     header["kind"] = {"enum": list(P.KINDS)}
     header["severity"] = {"enum": list(SEVERITIES)}
     header["skip_subgraph_prefixes"] = {"type": "array", "items": {"type": "string"}}
@@ -146,7 +147,9 @@ def profile_json_schema() -> dict:
         },
         ["repo", "path", "ref"],
     )
-    partition = {k: {"type": "integer"} for k in sorted(P.PARTITION_KEYS)}
+    partition: dict[str, dict[str, Any]] = {
+        k: {"type": "integer"} for k in sorted(P.PARTITION_KEYS)
+    }
     partition.update(
         {
             "greedy": {"type": "boolean"},

@@ -199,7 +199,7 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
             )
             everything = len(accepted) == len(sg.operators)
             if everything and part.full_delegation_ignores_limits:
-                delegated, dropped = [p for p in subsets if p.delegated], set()
+                delegated, dropped = [p for p in subsets if p.delegated], set[int]()
             else:
                 delegated, dropped = limit_partitions(
                     subsets, part.max_partitions, part.min_ops_per_partition

@@ -523,10 +523,10 @@ class _Reader:
                 arr = getattr(obj, method + "AsNumpy", None)
                 if arr is None:
                     continue
-                value = self.numpy(arr(), key)
-                out[key] = [v.item() for v in value[:4096]]
+                vector = self.numpy(arr(), key)
+                out[key] = [v.item() for v in vector[:4096]]
                 continue
-            value = getattr(obj, method)()
+            value: Any = getattr(obj, method)()
             if isinstance(value, bytes):
                 value = value[:MAX_NAME_BYTES].decode("utf-8", errors="replace")
             elif isinstance(value, (bool, np.bool_)):

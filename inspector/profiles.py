@@ -211,7 +211,7 @@ class _Loader:
         if not isinstance(raw, Mapping):
             raise self.fail(where, "a constraint must be a table")
         check = raw.get("check")
-        if check not in self.predicates:
+        if not isinstance(check, str) or check not in self.predicates:
             raise self.fail(where, f"unknown check {check!r} (see docs/predicates.md)")
         pred = self.predicates[check]
         reserved = CONSTRAINT_KEYS | ({"except_ops"} if generic else set())

@@ -117,6 +117,7 @@ def _tensor(sg: Subgraph, op: Operator, slot: int, outputs: bool = False) -> Ten
 
 def _quant_io(sg: Subgraph, op: Operator) -> Iterator[tuple[str, Tensor]]:
     """The data tensors of an arithmetic op that must carry quantization when 8/16-bit."""
+    slots: tuple[int, ...]
     if op.opcode in _BINARY:
         slots = (0, 1)
     elif op.opcode == "CONCATENATION":
@@ -260,8 +261,8 @@ def check_shared_params(model: Model) -> Iterator[Finding]:
         for op in sg.operators:
             if op.opcode not in SHARED_PARAMS:
                 continue
-            slots = SHARED_PARAMS[op.opcode]
-            slots = tuple(range(len(op.inputs))) if slots is None else slots
+            shared = SHARED_PARAMS[op.opcode]
+            slots = tuple(range(len(op.inputs))) if shared is None else shared
             tensors = [t for s in slots if (t := _tensor(sg, op, s)) is not None]
             tensors += [sg.tensors[i] for i in op.outputs if i >= 0]
             tensors = [t for t in tensors if t.is_quantized and t.dtype in QUANT_TYPES]
