@@ -128,6 +128,22 @@ def check_op(ctx: OpContext, profile: Profile) -> list[Failure]:
 def _unsupported(opcode: str, custom: str | None, profile: Profile, source: str | None) -> Failure:
     if opcode == "CUSTOM":
         code = custom or ""
+        if not code:
+            return Failure(
+                "D011" if profile.kind == "runtime" else "D001",
+                "a CUSTOM op without a custom code cannot be resolved (the runtime refuses it: "
+                "Operator with CUSTOM builtin_code has no custom_code)",
+                "",
+                source,
+            )
+        if code in PRECOMPILED_OPS and profile.kind == "runtime":
+            return Failure(
+                "D011",
+                f"custom op {code!r} (compiled for {PRECOMPILED_OPS[code]}) has no kernel in "
+                f"{profile.title}: it runs only with its vendor delegate",
+                "",
+                source,
+            )
         if code in PRECOMPILED_OPS:
             return Failure("D013", f"{code} is compiled for {PRECOMPILED_OPS[code]}", "", source)
         if code.startswith("Flex"):
@@ -301,7 +317,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                     severity=severity,
                     message=f"{v.opcode} {verb}: {text}",
                     opcode=v.opcode,
-                    source=f"{p.source}{' ' + source if source else ''}",
+                    source=_source_text(p, source),
                 )
             )
     n_ops = len(r.verdicts)
@@ -359,6 +375,16 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                 )
             )
     return out
+
+
+def _source_text(p: Profile, source: str | None) -> str:
+    """Where the constraint comes from: the profile's file and line, or another file of the
+    same repository and ref when the constraint names one."""
+    if not source:
+        return str(p.source)
+    if "/" in source and not source.startswith(("L", "#")):
+        return f"{p.source.repo}@{p.source.ref[:12]}:{source}"
+    return f"{p.source} {source}"
 
 
 def _model_finding(model: Model, code: str, target: str, severity: str, message: str) -> Finding:

@@ -157,7 +157,7 @@ class Profile:
 
 def op_key(opcode: str, custom_code: str | None) -> str:
     """How profiles name an op: the builtin name, or ``custom:<code>`` for custom ops."""
-    return f"custom:{custom_code}" if opcode == "CUSTOM" else opcode
+    return f"custom:{custom_code or ''}" if opcode == "CUSTOM" else opcode
 
 
 # -- loading ---------------------------------------------------------------------------------

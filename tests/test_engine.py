@@ -189,3 +189,21 @@ def test_profile_header_options_and_integer_io_load_from_the_file(tmp_path: Path
     p = load_profile(path)
     assert p.integer_io and p.options == {"api": 29}
     assert p.with_options(api=31).options == {"api": 31}
+
+
+def test_custom_op_without_code_and_compiled_blobs_on_a_runtime(tmp_path: Path) -> None:
+    m = ModelBuilder()
+    x = m.tensor("x", "FLOAT32", [4], input=True)
+    y = m.tensor("y", "FLOAT32", [4])
+    z = m.tensor("z", "FLOAT32", [4], output=True)
+    m.op("CUSTOM", [x], [y], custom="")
+    m.op("CUSTOM", [y], [z], custom="edgetpu-custom-op")
+    model = parse_bytes(m.build())
+    runtime = _profile(tmp_path, "[ops.ABS]\n")
+    runtime = dataclasses.replace(runtime, kind="runtime")
+    a, b = evaluate(model, runtime).fallback
+    assert a.failures[0].code == "D011" and "no custom_code" in a.failures[0].requirement
+    assert b.failures[0].code == "D011" and "compiled for Edge TPU" in b.failures[0].requirement
+    delegate = _profile(tmp_path, "[ops.ABS]\n")
+    a, b = evaluate(model, delegate).fallback
+    assert (a.failures[0].code, b.failures[0].code) == ("D001", "D013")
