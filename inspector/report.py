@@ -18,7 +18,8 @@ import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from jinja2 import Environment, FunctionLoader, StrictUndefined
@@ -27,20 +28,41 @@ from markupsafe import Markup
 from inspector import __version__
 from inspector.analyses.macs import subgraph_macs
 from inspector.analyses.stats import model_stats
+from inspector.diff import ModelDiff
 from inspector.findings import SEVERITIES, Finding
 from inspector.lint import ModelReport
 from inspector.model import Model, Subgraph, Tensor
+from inspector.quant_error import COSINE_WARN, REL_RMSE_WARN, LayerError
 from inspector.render.inspect_json import tensor_bytes
 from inspector.render.inspect_text import SCHEME_TEXT
 from inspector.resources import templates_dir
+
+if TYPE_CHECKING:
+    from inspector.sources import Converted
 
 VIEW_VERSION = 1
 MAX_SCALES_SHOWN = 8  # per tensor in the details panel; the histogram sees all of them
 MAX_LIST = 64  # longest option list kept verbatim
 TOP_BARS = 14
 DAGRE = "vendor/dagre.min.js"
+MAX_CHANGES = 200  # ops added/removed/changed and findings listed per kind
+MAX_LAYERS = 500  # rows of the per-layer error table
+LAYER_BARS = 60  # bars of the per-layer error plot
 
-ReportInput = tuple[Model | None, ModelReport]
+
+@dataclass
+class ModelExtras:
+    """What a report shows beside the model itself: the changes since a baseline model
+    (``report --baseline``) and how it was converted from a SavedModel / Keras source."""
+
+    diff: ModelDiff | None = None
+    converted: Converted | None = None
+
+
+# (model or None when unreadable, its lint report[, extras])
+ReportInput = (
+    tuple[Model | None, ModelReport] | tuple[Model | None, ModelReport, ModelExtras | None]
+)
 
 
 # -- formatting ------------------------------------------------------------------------------
@@ -554,6 +576,213 @@ def _desc(kv: tuple[str, int]) -> tuple[int, str]:
     return (-kv[1], kv[0])
 
 
+# -- changes since a baseline model (inspector.diff) ------------------------------------------
+def _change(a: float, b: float, better: str | None) -> tuple[str, str]:
+    """Text of the change from a to b, and its class: good, bad, changed or same. ``better``:
+    "up" or "down" when that direction is an improvement, None when neither is."""
+    if a == b:
+        return "unchanged", "same"
+    text = f"{(b - a) / a * 100:+.1f}%" if a else "new"
+    if better is None:
+        return text, "changed"
+    return text, "good" if (b > a) == (better == "up") else "bad"
+
+
+def _pt(x: float) -> str:
+    """A change of percentage points; one that rounds to 0.0 still shows its sign."""
+    text = f"{x:+.1f} pt"
+    return text if text[1:4] != "0.0" else f"{text[0]}<0.1 pt"
+
+
+def _where(f: Finding) -> str:
+    if f.op is None:
+        return "model" if f.subgraph is None else f"subgraph {f.subgraph}"
+    where = f"op {f.op}" + (f" in subgraph {f.subgraph}" if f.subgraph else "")
+    return f"{where} ({f.opcode})" if f.opcode else where
+
+
+def _finding_view(f: Finding, model_id: str | None) -> dict[str, Any]:
+    href = None
+    if model_id is not None and f.op is not None:
+        href = op_anchor(model_id, f.subgraph or 0, f.op)
+    return {
+        "severity": f.severity,
+        "code": f.code,
+        "target": f.target or "",
+        "where": _where(f),
+        "message": f.message,
+        "href": href,
+    }
+
+
+def _limited(items: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "rows": list(items[:MAX_CHANGES]),
+        "more": max(0, len(items) - MAX_CHANGES),
+        "n": len(items),
+    }
+
+
+def diff_view(d: ModelDiff, model_id: str | None = None) -> dict[str, Any]:
+    """What changed from ``d.old`` to ``d.new``, as plain data for ``_changes.html.j2``.
+    ``model_id``: the report section of the new model, so new findings link to their op."""
+
+    def num_row(
+        label: str, pair: tuple[int, int], fmt: Any, better: str | None
+    ) -> tuple[dict, str]:
+        text, cls = _change(pair[0], pair[1], better)
+        return {"label": label, "old": fmt(pair[0]), "new": fmt(pair[1]), "change": text}, cls
+
+    def text_row(label: str, pair: tuple[str, str]) -> tuple[dict, str]:
+        text = "unchanged" if pair[0] == pair[1] else "changed"
+        return {"label": label, "old": pair[0], "new": pair[1], "change": text}, (
+            "same" if pair[0] == pair[1] else "changed"
+        )
+
+    summary = [
+        {**row, "cls": cls}
+        for row, cls in (
+            num_row("size", d.size, lambda n: f"{human_bytes(n)} ({n:,} B)", None),
+            num_row("MACs", d.macs, lambda n: f"{human_count(n)} ({n:,})", "down"),
+            num_row("operators", d.ops, lambda n: f"{n:,}", None),
+            text_row("quantization", d.scheme),
+            text_row("I/O types", d.io),
+        )
+    ]
+    targets = []
+    for name, t in d.targets.items():
+        cells = []
+        for key, label, better, pct in (
+            ("ops_delegated_pct", "ops delegated", "up", True),
+            ("partitions", "partitions", "down", False),
+            ("macs_on_cpu_pct", "MACs on CPU", "down", True),
+            ("fallback", "fallback ops", "down", False),
+        ):
+            a, b = t[key]
+            same = a == b
+            cls = "same" if same else ("good" if (b > a) == (better == "up") else "bad")
+            fmt = (lambda v: _pct(float(v))) if pct else (lambda v: f"{int(v):,}")
+            delta = "" if same else (_pt(b - a) if pct else f"{int(b - a):+,}")
+            cell = {"label": label, "old": fmt(a), "new": fmt(b), "delta": delta, "cls": cls}
+            cells.append(cell)
+        worse = any(c["cls"] == "bad" for c in cells)
+        improved = any(c["cls"] == "good" for c in cells)
+        verdict = {
+            (True, False): "worse",
+            (False, True): "better",
+            (True, True): "mixed",
+            (False, False): "unchanged",
+        }[(worse, improved)]
+        targets.append({"name": name, "cells": cells, "verdict": verdict})
+    op_counts = [
+        {"opcode": k, "old": a, "new": b, "delta": f"{b - a:+d}", "cls": "up" if b > a else "down"}
+        for k, (a, b) in d.op_counts.items()
+    ]
+    return {
+        "old": d.old,
+        "new": d.new,
+        "old_name": os.path.basename(d.old) or d.old,
+        "new_name": os.path.basename(d.new) or d.new,
+        "changed": d.changed,
+        "summary": summary,
+        "targets": targets,
+        "added_ops": _limited(d.added_ops),
+        "removed_ops": _limited(d.removed_ops),
+        "changed_ops": _limited(d.changed_ops),
+        "op_counts": op_counts,
+        "new_findings": _limited([_finding_view(f, model_id) for f in d.new_findings]),
+        "fixed_findings": _limited([_finding_view(f, None) for f in d.fixed_findings]),
+    }
+
+
+# -- conversion from a SavedModel / Keras source (inspector.sources) -------------------------
+def _layer_row(e: LayerError, model_id: str) -> dict[str, Any]:
+    finite = math.isfinite(e.rel_rmse)
+    return {
+        "op": e.op,
+        "opcode": e.opcode,
+        "tensor": e.tensor,
+        "dtype": e.dtype,
+        "rel_rmse": _num(e.rel_rmse),
+        "rel_rmse_text": f"{100 * e.rel_rmse:.2f}%" if finite else "inf",
+        "rmse_text": f"{e.rmse:.4g}",
+        "cosine": _num(e.cosine),
+        "cosine_text": f"{e.cosine:.4f}",
+        "flagged": e.flagged,
+        "href": op_anchor(model_id, 0, e.op),
+    }
+
+
+def _layer_chart(layers: Sequence[LayerError], model_id: str) -> dict[str, Any]:
+    """Bars of relative RMSE per layer, worst first. The scale fits the worst layer; the
+    warning threshold is drawn when it is on that scale (the worst layer is above half of it),
+    else the caption says every layer is far below it."""
+    shown = list(layers[:LAYER_BARS])
+    finite = [e.rel_rmse for e in shown if math.isfinite(e.rel_rmse)]
+    worst = max(finite, default=0.0)
+    top = worst * 1.15 if worst > 0 else REL_RMSE_WARN
+    if worst >= REL_RMSE_WARN / 2:
+        top = max(top, REL_RMSE_WARN * 1.15)
+    bars = []
+    for i, e in enumerate(shown):
+        frac = min(1.0, e.rel_rmse / top) if math.isfinite(e.rel_rmse) else 1.0
+        bars.append(
+            {"i": i, "frac": frac, "label": f"#{e.op} {e.opcode}", **_layer_row(e, model_id)}
+        )
+    return {
+        "bars": bars,
+        "more": max(0, len(layers) - len(shown)),
+        "top_text": _pct_text(top),
+        "threshold": REL_RMSE_WARN / top,
+        "threshold_text": f"{100 * REL_RMSE_WARN:g}%",
+    }
+
+
+def _pct_text(x: float) -> str:
+    """A fraction as a percentage with two significant digits at least."""
+    p = 100 * x
+    return f"{p:.1f}%" if p >= 1 else f"{p:.2g}%"
+
+
+def conversion_view(c: Converted, model_id: str) -> dict[str, Any]:
+    """The conversion settings, TensorFlow version and measured per-layer error."""
+    s = dict(c.settings)
+    calibration = s.get("calibration")
+    rows = [
+        ("source", c.source),
+        ("quantize", s.get("quantize", "none")),
+        ("I/O type", s.get("io", "float")),
+        ("calibration", calibration or "none"),
+    ]
+    if s.get("preset"):
+        rows.append(("preset", f"--for {s['preset']}"))
+    rows.append(("Flex ops allowed", "yes" if s.get("allow_flex") else "no"))
+    rows.append(("TensorFlow", c.tf_version or "?"))
+    chips = [f"quantize {s.get('quantize', 'none')}", f"I/O {s.get('io', 'float')}"]
+    if calibration and str(calibration).startswith("random"):
+        chips.append(f"calibration {calibration}")
+    elif calibration:
+        chips.append(f"calibration {os.path.basename(str(calibration).rstrip('/'))}")
+    if s.get("preset"):
+        chips.append(f"--for {s['preset']}")
+    if c.tf_version:
+        chips.append(f"TensorFlow {c.tf_version}")
+    layers = list(c.layers)
+    return {
+        "source": c.source,
+        "rows": rows,
+        "chips": chips,
+        "layers": [_layer_row(e, model_id) for e in layers[:MAX_LAYERS]],
+        "layers_total": len(layers),
+        "layers_more": max(0, len(layers) - MAX_LAYERS),
+        "flagged": sum(1 for e in layers if e.flagged),
+        "measured": bool(layers),
+        "rel_rmse_warn": f"{100 * REL_RMSE_WARN:g}%",
+        "cosine_warn": f"{COSINE_WARN:g}",
+        "chart": _layer_chart(layers, model_id) if layers else None,
+    }
+
+
 # -- one model -------------------------------------------------------------------------------
 def _finding_row(f: Finding, strings: Strings) -> list[Any]:
     """severity, code, target, subgraph, op, opcode, tensor, message, source; texts as
@@ -591,10 +820,16 @@ def _sha256(model: Model) -> str:
     return h.hexdigest()
 
 
-def model_view(model: Model | None, report: ModelReport, model_id: str) -> dict[str, Any]:
-    name = os.path.basename(report.path) or report.path
+def model_view(
+    model: Model | None, report: ModelReport, model_id: str, extras: ModelExtras | None = None
+) -> dict[str, Any]:
+    name = os.path.basename(report.path.rstrip("/")) or report.path
     findings = list(report.findings)
     counts = Counter(f.severity for f in findings)
+    extras = extras or ModelExtras()
+    conversion = (
+        conversion_view(extras.converted, model_id) if extras.converted is not None else None
+    )
     base: dict[str, Any] = {
         "id": model_id,
         "name": name,
@@ -602,9 +837,12 @@ def model_view(model: Model | None, report: ModelReport, model_id: str) -> dict[
         "error": report.error,
         "counts": {s: counts.get(s, 0) for s in reversed(SEVERITIES)},
         "findings_total": len(findings),
+        "conversion": conversion,
+        "changes": diff_view(extras.diff, model_id) if extras.diff is not None else None,
     }
     if model is None or report.error:
         base["error"] = report.error or "the model could not be read"
+        base["error_findings"] = [_finding_view(f, None) for f in findings]
         return base
     stats = model_stats(model)
     quant = report.quantization or {}
@@ -731,10 +969,13 @@ def build_view_model(
     entries: Sequence[ReportInput], *, tool_version: str = __version__, title: str | None = None
 ) -> dict[str, Any]:
     """The whole report as plain data: one entry per model (its ``Model``, or None when it
-    could not be read, and its lint :class:`ModelReport`)."""
-    models = [model_view(m, r, f"m{i}") for i, (m, r) in enumerate(entries)]
+    could not be read, its lint :class:`ModelReport`, and optionally :class:`ModelExtras`)."""
+    models = [
+        model_view(e[0], e[1], f"m{i}", e[2] if len(e) > 2 else None)  # type: ignore[misc]
+        for i, e in enumerate(entries)
+    ]
     targets: dict[str, str] = {}
-    for r in (r for _, r in entries):
+    for r in (e[1] for e in entries):
         for name, s in r.targets.items():
             targets.setdefault(name, s.get("title") or name)
     if title is None:
@@ -820,6 +1061,17 @@ def render_report(view: dict[str, Any]) -> str:
     csp = " ".join(f"'sha256-{_b64_sha256(assets[k])}'" for k in ("dagre", "js"))
     return env.get_template("report/report.html.j2").render(
         view=view, assets=assets, csp_scripts=Markup(csp)
+    )
+
+
+def render_diff_html(d: ModelDiff, *, tool_version: str = __version__) -> str:
+    """``diff --format html``: the changes from ``d.old`` to ``d.new`` as one standalone page
+    (the report's stylesheet and its "Changes" section; no script at all)."""
+    view = diff_view(d)
+    return (
+        _environment()
+        .get_template("report/diff.html.j2")
+        .render(view=view, tool_version=tool_version, assets={"css": _css("report/report.css")})
     )
 
 

@@ -345,3 +345,111 @@ def test_registered_in_the_cli_when_wired(tmp_path: Path) -> None:
     except SystemExit:
         pytest.skip("the report command is not registered in inspector/cli.py yet")
     assert args.func is report_cli.cmd_report
+
+
+# -- changes since a baseline model, and the standalone diff page ----------------------------
+FLOAT = SAMPLES / "small_cnn_float32.tflite"
+
+
+def test_standalone_diff_page_has_every_part_and_runs_nothing() -> None:
+    from inspector.diff import diff_models
+    from inspector.report import render_diff_html
+
+    d = diff_models(str(FLOAT), str(SAMPLE), LintOptions(targets=(MY_NPU, "xnnpack")))
+    html = render_diff_html(d)
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html
+    csp = re.search(r'Content-Security-Policy" content="([^"]*)"', html).group(1)
+    assert "script-src 'none'" in csp and "default-src 'none'" in csp
+    assert not re.search(r"<(?:link|iframe|img|object|embed|base)\b", html, re.I)
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "Changes since" in text and "small_cnn_float32.tflite" in text
+    assert re.search(r"size\s+9\.3 KiB \(9,508 B\)\s+6\.5 KiB \(6,640 B\)\s+-30\.2%", text)
+    assert re.search(r"quantization\s+float32\s+int8\s+changed", text)
+    assert re.search(r"Ops changed\s+7", text) and "version 1 -&gt; 3" in html
+    assert re.search(r"Fixed findings\s+7", text)
+    # xnnpack: SOFTMAX falls back in the int8 model, so the verdict got worse
+    row = re.search(r'<tr data-target="xnnpack" data-verdict="(\w+)">(.*?)</tr>', html, re.S)
+    assert row.group(1) == "worse" and "85.7%" in row.group(2) and "+1" in row.group(2)
+    assert re.search(r"New findings\s+\d", text) and "D003" in html
+
+
+def test_diff_format_html_from_the_command_line() -> None:
+    from cli_helpers import run_cli
+
+    result = run_cli("diff", "--format", "html", "-t", MY_NPU, str(FLOAT), str(SAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>") and "Changes since" in result.stdout
+
+
+def test_baseline_adds_changes_since_old_to_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    assert run_report("--baseline", str(FLOAT), str(SAMPLE), "-t", f"{MY_NPU},xnnpack",
+                      "-o", str(out)) == 0  # fmt: skip
+    html = out.read_text(encoding="utf-8")
+    section = re.search(r'<section class="changes" id="m0-changes".*?</section>', html, re.S)
+    assert section, "no changes section"
+    changes = section.group(0)
+    assert "small_cnn_float32.tflite" in changes and "-30.2%" in changes
+    # a new finding links to its op in the new model's graph
+    assert 'href="#m0-op-0-6"' in changes and "SOFTMAX" in changes
+    assert html.index('id="m0-changes"') < html.index('class="tabs"')  # above the tabs
+    assert len(embedded_data(html)) == 1
+
+
+def test_baseline_usage_errors(tmp_path: Path) -> None:
+    from inspector.errors import UsageError
+
+    with pytest.raises(UsageError, match="one model"):
+        run_report("--baseline", str(FLOAT), str(SAMPLE), str(FLOAT), "-o", str(tmp_path / "r"))
+    with pytest.raises(UsageError, match="no such file"):
+        run_report("--baseline", str(tmp_path / "nope.tflite"), str(SAMPLE), "-o", "-")
+
+
+# -- a model converted from a source (the view only; test_report_sources.py converts) --------
+def converted_entries(tmp_path: Path) -> list:
+    """The sample as if converted from a SavedModel, with measured layers (one not finite,
+    hostile tensor names), and a source whose conversion failed."""
+    import dataclasses
+
+    from inspector.findings import Finding
+    from inspector.lint import ModelReport
+    from inspector.quant_error import LayerError
+    from inspector.report import ModelExtras
+    from inspector.sources import Converted
+
+    errors = [(float("inf"), 0.5), (0.12, 0.9), (0.03, 0.97), (0.004, 0.9999)]
+    layers = [LayerError(f"t{i} {XSS_SCRIPT}", i, "CONV_2D", "INT8", 0.01, 1.0, rel, cos)
+              for i, (rel, cos) in enumerate(errors)]  # fmt: skip
+    settings = {"quantize": "int8", "io": "int8", "calibration": "/data/calib.npz",
+                "allow_flex": False}  # fmt: skip
+    c3 = Finding("/src/saved", None, None, "C003", None, "warning", "converter: op not quantized")
+    conv = Converted("/src/saved", str(SAMPLE), settings, "2.21.0", [c3], layers)
+    options = LintOptions(targets=(MY_NPU,))
+    report = lint_model(str(SAMPLE), load_profiles(options), options)
+    report = dataclasses.replace(report, path=conv.source, findings=[*report.findings, c3])
+    c2 = Finding("/src/flex", None, None, "C002", None, "error", "no TFLite builtin: tf.Det")
+    bad = Converted("/src/flex", None, {"quantize": "none", "io": "float"}, "2.21.0", [c2])
+    failed = ModelReport(path=bad.source, error="no TFLite builtin: tf.Det", findings=[c2])
+    return [(load(str(SAMPLE)), report, ModelExtras(converted=conv)),
+            (None, failed, ModelExtras(converted=bad))]  # fmt: skip
+
+
+def test_conversion_settings_findings_and_layer_error(tmp_path: Path) -> None:
+    view = build_view_model(converted_entries(tmp_path))
+    m, failed = view["models"]
+    conv = m["conversion"]
+    assert conv["chips"] == ["quantize int8", "I/O int8", "calibration calib.npz",
+                             "TensorFlow 2.21.0"]  # fmt: skip
+    assert ("calibration", "/data/calib.npz") in conv["rows"]
+    assert conv["flagged"] == 3 and conv["layers_total"] == 4
+    assert [r["rel_rmse_text"] for r in conv["layers"]] == ["inf", "12.00%", "3.00%", "0.40%"]
+    assert conv["layers"][0]["href"] == "#m0-op-0-0"
+    bars = conv["chart"]["bars"]
+    assert bars[0]["frac"] == 1.0 and 0 < conv["chart"]["threshold"] < 1
+    html = render_report(view)
+    assert "C003" in {s for d in embedded_data(html) for s in d["strings"]}
+    assert 'data-tab="qerror"' in html and 'class="grid qerror-table"' in html
+    assert html.count('<g class="qbar flagged"') == 3 and html.count('<g class="qbar"') == 1
+    assert XSS_SCRIPT not in html
+    assert "This source could not be converted" in html and "C002" in html
+    assert failed["error_findings"][0]["code"] == "C002"

@@ -345,3 +345,40 @@ def test_long_chains_collapse_and_expand(tmp_path: Path, open_page: Any) -> None
     page.wait_for_selector("section#m0 g.node.sel[data-op='1000']", timeout=60_000)
     assert "op #1000 " in details.inner_text()
     p.check_clean()
+
+
+def test_changes_since_a_baseline_and_the_diff_page(tmp_path: Path, open_page: Any) -> None:
+    from test_report import run_report
+
+    from inspector.diff import diff_models
+    from inspector.lint import LintOptions
+    from inspector.report import render_diff_html
+
+    old, new = SAMPLES / "small_cnn_float32.tflite", SAMPLES / "small_cnn_int8.tflite"
+    out = tmp_path / "review.html"
+    assert run_report("--baseline", str(old), str(new), "-t", ",".join(targets()),
+                      "-o", str(out)) == 0  # fmt: skip
+    p = open_page(out)
+    page = p.page
+    changes = page.locator("section#m0-changes")
+    assert changes.is_visible()
+    assert "Changes since small_cnn_float32.tflite" in changes.locator("h2").inner_text()
+    xnn = changes.locator("table.diff-targets tr[data-target='xnnpack']")
+    assert xnn.get_attribute("data-verdict") == "worse"
+    # nothing in the section is cut off: its tables fit inside it
+    width = changes.bounding_box()["width"]
+    for table in ("table.diff-summary", "table.diff-findings.new"):
+        assert changes.locator(table).bounding_box()["width"] <= width
+    ARTIFACTS.mkdir(exist_ok=True)
+    changes.screenshot(path=str(ARTIFACTS / "report-changes.png"))
+    # a new finding's link opens the graph on its op
+    changes.locator("table.diff-findings.new a").first.click()
+    assert page.locator("section#m0 .panel[data-panel='graph']").is_visible()
+    assert "op #6 " in page.locator("section#m0 .details").inner_text()
+    p.check_clean()
+    # the standalone page of `diff --format html`: same section, no script at all
+    d = diff_models(str(old), str(new), LintOptions(targets=targets()))
+    q = open_page(write(tmp_path, "diff.html", render_diff_html(d).encode()))
+    assert q.page.locator("section.changes table.diff-targets tbody tr").count() == len(targets())
+    assert q.page.evaluate("() => document.scripts.length") == 0
+    q.check_clean()
