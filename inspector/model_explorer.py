@@ -107,7 +107,7 @@ def output_paths(output: str, targets: list[str]) -> dict[str, str]:
     if len(targets) == 1:
         return {targets[0]: output}
     stem, ext = os.path.splitext(output)
-    out = {}
+    out: dict[str, str] = {}
     for t in targets:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", t).strip("._") or "target"
         path = f"{stem}.{safe}{ext or '.json'}"

@@ -346,8 +346,8 @@ def _find(parent: dict[int, int], i: int) -> int:
 def float_islands(model: Model, float_ops: Iterable[Sequence[int]]) -> list[dict[str, Any]]:
     """Connected groups of float ops (joined by the activations they pass each other)."""
     by_sg: dict[int, set[int]] = defaultdict(set)
-    for sg, op in float_ops:
-        by_sg[sg].add(op)
+    for sg_i, op_i in float_ops:
+        by_sg[sg_i].add(op_i)
     islands = []
     for sg_index in sorted(by_sg):
         sg = model.subgraphs[sg_index]
@@ -379,7 +379,7 @@ def float_islands(model: Model, float_ops: Iterable[Sequence[int]]) -> list[dict
 
 
 # -- charts ----------------------------------------------------------------------------------
-def _bars(items: list[tuple[str, float, str, str | None]], limit: int = TOP_BARS) -> dict:
+def _bars(items: Sequence[tuple[str, float, str, str | None]], limit: int = TOP_BARS) -> dict:
     items = [x for x in items if x[1] > 0]
     rest = items[limit:]
     items = items[:limit]
@@ -469,7 +469,7 @@ def _scale_chart(model: Model, model_id: str) -> dict[str, Any]:
                 )
             start += n
         per_kind[kind] = (logs, flagged)
-    outliers.sort(key=lambda o: (-o["dist"], o["subgraph"], o["tensor"]))
+    outliers.sort(key=lambda o: (-float(o["dist"]), o["subgraph"], o["tensor"]))
     result["outliers_total"] = len(outliers)
     result["outliers"] = [{k: v for k, v in o.items() if k != "dist"} for o in outliers[:20]]
     finite = [logs[np.isfinite(logs)] for logs, _ in per_kind.values()]

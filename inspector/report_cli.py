@@ -177,7 +177,7 @@ def _entries(args: argparse.Namespace, options: Any, config: Any, workdir: str) 
     if sources:
         converted = {c.source: c for c in convert_sources(sources, _convert_options(args), workdir)}
     status = 0
-    out = []
+    out: list[tuple[Any, Any, Any, Any]] = []
 
     def lint_one(path: str) -> tuple[Any, Any]:
         nonlocal status

@@ -32,3 +32,11 @@ def test_ruff_format() -> None:
         [*_ruff(), "format", "--check", *paths], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_mypy() -> None:
+    exe = shutil.which("mypy") or str(Path(sys.executable).parent / "mypy")
+    if not Path(exe).exists():
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    result = subprocess.run([exe, "inspector"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout

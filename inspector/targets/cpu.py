@@ -33,7 +33,10 @@ RUNTIME_VERSIONS_SOURCE = "tflite/converter/tools/versioning/runtime_version.cc"
 def runtime_versions() -> dict[str, dict[int, str]]:
     """op -> {op version: minimum TFLite runtime version} (runtime_version.cc)."""
     raw: dict[str, Any] = json.loads(
-        rules_dir().joinpath("data", "cpu_runtime_versions.json").read_text(encoding="utf-8")
+        rules_dir()
+        .joinpath("data")
+        .joinpath("cpu_runtime_versions.json")
+        .read_text(encoding="utf-8")
     )
     return {
         op: {int(v): rt for v, rt in table.items()}

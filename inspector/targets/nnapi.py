@@ -312,9 +312,9 @@ def _split_sizes_nonzero(ctx: OpContext) -> list[str]:
     values, axis_v = _int_values(ctx, sizes), _int_values(ctx, axis)
     if values is None or axis_v is None or axis_v.size == 0:
         return []
-    values = [int(v) for v in values]
-    if any(v == 0 for v in values):
-        return [f"size_splits is {values}"]
+    sizes_list = [int(v) for v in values]
+    if any(v == 0 for v in sizes_list):
+        return [f"size_splits is {sizes_list}"]
     if -1 in values:
         a = int(axis_v[0])
         a = a + len(x.shape) if a < 0 else a
