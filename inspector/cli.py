@@ -169,7 +169,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     paths, converted = _with_sources(args, config)
     if not paths and not converted:
         raise UsageError("no .tflite files found in the given paths")
-    jobs = args.jobs or config.get("jobs") or 1
+    jobs = args.jobs if args.jobs is not None else config.get("jobs", 1)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     progress = fmt == "text" and sys.stderr.isatty() and len(paths) > 3 and not args.quiet

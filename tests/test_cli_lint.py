@@ -205,3 +205,7 @@ def test_a_precompiled_model_is_reported_once_per_other_target() -> None:
     assert any(f["op"] is None and "already compiled for Edge TPU" in f["message"] for f in npu)
     tpu = doc["models"][0]["targets"]["edgetpu"]
     assert tpu["precompiled_for"] == "Edge TPU" and tpu["ops_delegated_pct"] == 100.0
+
+
+def test_jobs_must_be_positive() -> None:
+    assert_one_line_error(run_cli("lint", "--jobs", "0", _sample("small_cnn_int8")), "--jobs")
