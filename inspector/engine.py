@@ -55,6 +55,8 @@ class TargetResult:
     transitions: int  # boundaries between delegate and CPU subsets in the runtime's plan
     precompiled_for: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    refused: Failure | None = None  # the target refuses the whole model (e.g. Vela fails)
+    target_macs: int | None = None  # the target's own count, where it has one (Vela's)
 
     @property
     def name(self) -> str:
@@ -256,6 +258,15 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
         None,
     )
     result = TargetResult(profile, verdicts, kept, hops, precompiled)
+    from inspector.targets import target_hook
+
+    refusal_fn = target_hook(profile.extension, "model_refusal")
+    refusal = refusal_fn(model) if refusal_fn is not None else None
+    if refusal is not None:
+        result.refused = refusal.failure()
+    macs_fn = target_hook(profile.extension, "target_macs")
+    if macs_fn is not None and refusal is None:
+        result.target_macs = macs_fn(model, result)
     result.findings = target_findings(model, result)
     return result
 
@@ -293,6 +304,20 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
     catalog = load_catalog()
     p = r.profile
     verb = "cannot run" if p.kind == "runtime" else "falls back to the CPU"
+    if r.refused is not None:  # one finding for the model, not one per op
+        f = r.refused
+        return [
+            Finding(
+                model.path,
+                None,
+                None,
+                f.code,
+                p.name,
+                "error" if p.kind == "runtime" else p.severity,
+                f.text(),
+                source=_source_text(p, f.source),
+            )
+        ]
     out: list[Finding] = []
     for v in r.fallback:
         # One finding per failed constraint: its details (one per tensor) joined.

@@ -76,6 +76,8 @@ def target_summary(r: TargetResult) -> dict[str, Any]:
         "macs_on_cpu": r.macs_on_cpu,
         "macs_on_cpu_pct": round(r.macs_on_cpu_pct, 2),
         "precompiled_for": r.precompiled_for,
+        "refused": r.refused.text() if r.refused else None,
+        "macs_target": r.target_macs,
     }
 
 

@@ -31,7 +31,7 @@ class OpContext:
     # Tensors a selector treats as constant although they are computed (XNNPACK's
     # "quasi-static" outputs of static DEQUANTIZE nodes), and other per-target state.
     quasi_static: set[int] = field(default_factory=set)
-    state: dict[str, Any] = field(default_factory=dict)
+    state: dict[Any, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)  # the profile's target options
 
     def slot(self, kind: str, i: int) -> Tensor | None:

@@ -147,6 +147,7 @@ class Profile:
     # profile gives their defaults and `target_option` constraints read them.
     options: Mapping[str, Any] = field(default_factory=dict)
     integer_io: bool = False  # the target needs integer model inputs and outputs (Q010)
+    extension: str | None = None  # the built-in target module named by `predicates`
 
     def with_options(self, **values: Any) -> Profile:
         unknown = sorted(set(values) - set(self.options))
@@ -372,6 +373,7 @@ class _Loader:
             runtime_version=header.get("runtime_version"),
             options=dict(header.get("options", {})),
             integer_io=bool(header.get("integer_io", False)),
+            extension=header.get("predicates"),
         )
 
 

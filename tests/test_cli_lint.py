@@ -209,3 +209,15 @@ def test_a_precompiled_model_is_reported_once_per_other_target() -> None:
 
 def test_jobs_must_be_positive() -> None:
     assert_one_line_error(run_cli("lint", "--jobs", "0", _sample("small_cnn_int8")), "--jobs")
+
+
+def test_a_model_the_target_refuses_whole_is_one_finding() -> None:
+    from corpus import corpus_path
+
+    model = str(corpus_path("gh_google-ai-edge_LiteRT_litert-testdata/simple_logical_or_op.tflite"))
+    doc = json.loads(run_cli("lint", "-t", "ethos-u", "--format", "json", model).stdout)
+    (m,) = doc["models"]
+    vela = [f for f in m["findings"] if f["target"] == "ethos-u"]
+    assert len(vela) == 1 and vela[0]["op"] is None and vela[0]["code"] == "D010"
+    assert "Vela refuses the whole model" in vela[0]["message"]
+    assert m["targets"]["ethos-u"]["refused"].startswith("Vela refuses the whole model")

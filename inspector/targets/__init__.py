@@ -30,6 +30,20 @@ def target_predicates(name: str) -> dict[str, Any] | None:
     return None if m is None else dict(getattr(m, "PREDICATES", {}))
 
 
+def target_hook(name: str | None, attr: str) -> Any | None:
+    """An optional function a built-in target module offers to the engine:
+
+    - ``model_refusal(model)``: why the target refuses the whole model (an object with
+      ``failure()`` returning an engine Failure), or None;
+    - ``target_macs(model, result)``: the target's own MAC count for what it runs (e.g. Vela's
+      "Neural network macs"), given the engine's TargetResult.
+    """
+    if not name:
+        return None
+    m = _module(name)
+    return getattr(m, attr, None) if m is not None else None
+
+
 def target_selector(name: str) -> Any | None:
     for mod in _MODULES:
         m = _module(mod)
