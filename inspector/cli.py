@@ -7,16 +7,22 @@ Exit status: 0 nothing to report at or above ``--fail-on``; 1 findings at or abo
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
 from inspector import __version__
+from inspector.cli_options import (
+    add_convert_flags,
+    convert_options,
+    expand_paths,
+    lint_options,
+    split,
+)
 from inspector.errors import InspectorError, ModelFormatError, UsageError
 from inspector.lint import LintOptions, ModelReport
 
@@ -36,22 +42,6 @@ class _Parser(argparse.ArgumentParser):
 
 def _err(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
-
-
-def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
-    """Files as given; directories walked (sorted) for ``*.tflite``, minus ``exclude`` globs."""
-    patterns = list(exclude)
-    out: list[str] = []
-    for p in paths:
-        if os.path.isdir(p):
-            found = []
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".tflite")]
-            out += [f for f in found if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
-        else:
-            out.append(p)
-    return out
 
 
 # -- inspect -------------------------------------------------------------------------------
@@ -136,35 +126,16 @@ def run_lint(paths: list[str], options: LintOptions, jobs: int, progress: bool) 
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from inspector.baseline import filter_baseline, read_baseline, write_baseline
-    from inspector.catalog import resolve_selectors
-    from inspector.config import load_config
     from inspector.findings import severity_rank
-    from inspector.profiles import builtin_profile_paths
 
-    config = load_config(args.config)
+    options, config = lint_options(args)
     csrc = str(config.path) if config.path else "config"
-    targets = _split(args.target) or config.get("targets") or list(builtin_profile_paths())
-    targets = [config.resolve_path(t) if t.endswith((".toml", ".yaml", ".yml", ".json"))
-               and not args.target else t for t in targets]  # fmt: skip
-    select = None
-    if args.select or config.get("select"):
-        src = "--select" if args.select else csrc
-        select = frozenset(resolve_selectors(_split(args.select) or config.get("select"), src))
-    ignore_sel = _split(args.ignore) or config.get("ignore") or []
-    ignore = frozenset(resolve_selectors(ignore_sel, "--ignore" if args.ignore else csrc))
     fail_on = args.fail_on or config.get("fail-on", "error")
     if fail_on not in ("error", "warning", "info"):
         raise UsageError(f"{csrc}: fail-on must be error, warning or info, not {fail_on!r}")
     fmt = args.format or config.get("format", "text")
     if fmt not in LINT_FORMATS:
         raise UsageError(f"{csrc}: format must be one of {', '.join(LINT_FORMATS)}")
-    options = LintOptions(
-        targets=tuple(targets),
-        select=select,
-        ignore=ignore,
-        runtime_version=args.runtime_version or config.get("runtime-version"),
-        target_options=_target_options(args, config),
-    )
     _profiles(options)  # load and validate every profile before any model
     paths, converted = _with_sources(args, config)
     if not paths and not converted:
@@ -175,8 +146,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     progress = fmt == "text" and sys.stderr.isatty() and len(paths) > 3 and not args.quiet
     reports = run_lint(paths, options, jobs, progress)
     reports, extra = _merge_converted(reports, converted)
-    findings = sorted((f for r in reports for f in r.findings), key=lambda f: f.sort_key())
-    findings = sorted(findings + extra, key=lambda f: f.sort_key())
+    findings = sorted([f for r in reports for f in r.findings] + extra, key=lambda f: f.sort_key())
     if args.write_baseline:
         target = args.baseline or config.get("baseline")
         if not target:
@@ -217,27 +187,6 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _target_options(args: argparse.Namespace, config: Any) -> tuple[tuple[str, str, Any], ...]:
-    """--android-api N and --target-option TARGET.KEY=VALUE (values parsed as TOML)."""
-    from inspector.tomlcompat import tomllib
-
-    out: list[tuple[str, str, Any]] = []
-    api = args.android_api or config.get("android-api")
-    if api is not None:
-        out.append(("nnapi", "android_api", int(api)))
-    for item in args.target_option or []:
-        key, sep, raw = item.partition("=")
-        target, dot, name = key.partition(".")
-        if not sep or not dot:
-            raise UsageError(f"--target-option {item!r}: expected TARGET.KEY=VALUE")
-        try:
-            value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw
-        out.append((target.strip(), name.strip(), value))
-    return tuple(out)
-
-
 def _with_sources(args: argparse.Namespace, config: Any) -> tuple[list[str], list]:
     """Model paths to lint; SavedModel/Keras sources are converted first (see convert)."""
     from inspector.convert import is_source_model
@@ -249,7 +198,7 @@ def _with_sources(args: argparse.Namespace, config: Any) -> tuple[list[str], lis
         return paths, []
     from inspector.sources import convert_sources
 
-    converted = convert_sources(sources, _convert_options(args))
+    converted = convert_sources(sources, convert_options(args))
     return paths + [c.tflite_path for c in converted if c.tflite_path], converted
 
 
@@ -274,63 +223,11 @@ def _merge_converted(reports: list, converted: list) -> tuple[list, list]:
     return out, extra
 
 
-def _convert_options(args: argparse.Namespace) -> Any:
-    from inspector.convert import ConvertOptions
-
-    return ConvertOptions.build(
-        quantize=args.quantize,
-        io=args.io,
-        calibration=args.calibration,
-        calibration_random=args.calibration_random,
-        allow_flex=args.allow_flex,
-        preset=args.preset,
-    )
-
-
-def add_convert_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("converting SavedModel / Keras sources (needs the [convert] extra)")
-    g.add_argument(
-        "--quantize",
-        choices=("none", "dynamic", "float16", "int8", "int16x8"),
-        help="quantization mode (default: none, or the --for preset's)",
-    )
-    g.add_argument(
-        "--calibration",
-        metavar="FILE_OR_DIR",
-        help="representative data: .npy/.npz (one array per input, first axis = "
-        "samples) or a folder of images resized to the input",
-    )
-    g.add_argument(
-        "--calibration-random",
-        type=int,
-        metavar="N",
-        help="calibrate on N random samples (checks delegate support; unfit for "
-        "accuracy, flagged C004)",
-    )
-    g.add_argument(
-        "--io",
-        choices=("float", "int8", "uint8"),
-        help="model input/output type for --quantize int8 (default float)",
-    )
-    g.add_argument(
-        "--allow-flex",
-        action="store_true",
-        help="allow Select TensorFlow (Flex) ops the builtins lack",
-    )
-    g.add_argument(
-        "--for",
-        dest="preset",
-        choices=("edgetpu", "gpu", "tflm", "ethos-u", "xnnpack"),
-        help="preset for a target: edgetpu = int8 with uint8 I/O, gpu = float16, "
-        "tflm/ethos-u = int8 with int8 I/O, xnnpack = int8 with float I/O",
-    )
-
-
 def cmd_diff(args: argparse.Namespace) -> int:
     from inspector.diff import diff_models, render_text
     from inspector.profiles import builtin_profile_paths
 
-    targets = _split(args.target) or list(builtin_profile_paths())
+    targets = split(args.target) or list(builtin_profile_paths())
     options = LintOptions(targets=tuple(targets))
     d = diff_models(args.old, args.new, options)
     if args.format == "html":
@@ -352,7 +249,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
     if not is_source_model(args.source):
         raise UsageError(f"{args.source}: not a SavedModel directory, .keras or .h5 file")
-    options = _convert_options(args)
+    options = convert_options(args)
     if args.measure:
         from inspector.sources import convert_sources
 
@@ -384,11 +281,6 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
-# -- rules, targets, validate-profile --------------------------------------------------------
 def cmd_rules(args: argparse.Namespace) -> int:
     from inspector.catalog import load_catalog
     from inspector.docs import rule_markdown, rules_markdown, rules_text

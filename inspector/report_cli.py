@@ -13,6 +13,8 @@ import os
 import sys
 from typing import Any
 
+from inspector.cli_options import lint_options
+
 REPORT_HELP = """\
 Write one self-contained HTML report (CSS, JavaScript and SVG inline; it opens from disk and
 makes no network request) for one or more models: file header and metadata, one verdict card
@@ -48,7 +50,7 @@ FORMATS = ("html", "model-explorer")
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``report`` command to the CLI's subparsers; returns its parser."""
-    from inspector.cli import add_convert_flags
+    from inspector.cli_options import add_convert_flags
 
     p = subparsers.add_parser(
         "report",
@@ -123,47 +125,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
-def _lint_options(args: argparse.Namespace) -> Any:
-    from inspector.catalog import resolve_selectors
-    from inspector.cli import _target_options
-    from inspector.config import load_config
-    from inspector.lint import LintOptions
-    from inspector.profiles import builtin_profile_paths
-
-    config = load_config(args.config)
-    csrc = str(config.path) if config.path else "config"
-    targets = _split(args.target)
-    if not targets:
-        targets = [
-            config.resolve_path(t) if t.endswith((".toml", ".yaml", ".yml", ".json")) else t
-            for t in config.get("targets") or []
-        ] or list(builtin_profile_paths())
-    select = None
-    if args.select or config.get("select"):
-        src = "--select" if args.select else csrc
-        select = frozenset(resolve_selectors(_split(args.select) or config.get("select"), src))
-    ignore_sel = _split(args.ignore) or config.get("ignore") or []
-    ignore = frozenset(resolve_selectors(ignore_sel, "--ignore" if args.ignore else csrc))
-    options = LintOptions(
-        targets=tuple(targets),
-        select=select,
-        ignore=ignore,
-        runtime_version=args.runtime_version or config.get("runtime-version"),
-        target_options=_target_options(args, config),
-    )
-    return options, config
-
-
 def _entries(args: argparse.Namespace, options: Any, config: Any, workdir: str) -> tuple:
     """(model, report, extras, tflite path) per model in the order given, and the exit status.
     Sources are converted first (in ``workdir``) and reported under their own path."""
     import dataclasses
 
-    from inspector.cli import _convert_options, expand_paths
+    from inspector.cli_options import convert_options, expand_paths
     from inspector.convert import is_source_model
     from inspector.errors import ModelFormatError, UsageError
     from inspector.lint import ModelReport, lint_model, load_profiles
@@ -175,7 +142,7 @@ def _entries(args: argparse.Namespace, options: Any, config: Any, workdir: str) 
     sources = [m for m in args.models if is_source_model(m)]
     converted = {}
     if sources:
-        converted = {c.source: c for c in convert_sources(sources, _convert_options(args), workdir)}
+        converted = {c.source: c for c in convert_sources(sources, convert_options(args), workdir)}
     status = 0
     out: list[tuple[Any, Any, Any, Any]] = []
 
@@ -235,7 +202,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from inspector.errors import UsageError
 
-    options, config = _lint_options(args)
+    options, config = lint_options(args)
     if args.baseline and args.format != "html":
         raise UsageError("--baseline goes with the HTML report (--format html)")
     with tempfile.TemporaryDirectory(prefix="tflite-inspector-") as workdir:
