@@ -5,6 +5,7 @@ Pure functions: nothing here prints, exits or reads configuration.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -176,9 +177,61 @@ def default_selector(model: Model, sg: Subgraph, profile: Profile) -> dict[int, 
     }
 
 
+FP16_HELPER_SOURCE = "tflite/delegates/utils.cc:L201-320"
+
+
+def fp16_weight_dequantize(sg: Subgraph) -> dict[int, int]:
+    """DEQUANTIZE ops of constant FLOAT16 weights: op index -> the FLOAT16 tensor
+    (FP16GraphPartitionHelper::IsNodeSupported's IsDequantizeConstFloat16, utils.cc L239-254)."""
+    out = {}
+    for op in sg.operators:
+        if op.opcode != "DEQUANTIZE" or not op.inputs or op.inputs[0] < 0 or not op.outputs:
+            continue
+        t = sg.tensors[op.inputs[0]]
+        if t.dtype == "FLOAT16" and t.is_constant and op.outputs[0] >= 0:
+            out[op.index] = op.inputs[0]
+    return out
+
+
+def fp16_helper_selector(model: Model, sg: Subgraph, profile: Profile) -> dict[int, list[Failure]]:
+    """FP16GraphPartitionHelper (utils.cc L201-320), shared by the GPU, NNAPI and Core ML
+    delegates: a DEQUANTIZE of constant FLOAT16 weights is not offered to the delegate; its
+    consumers are checked as if they read the FLOAT16 constant directly
+    (RemapFp16InputTensors, L295-320). Those DEQUANTIZE ops are delegated only when every
+    other op is (full delegation, L206-214); otherwise they stay on the CPU."""
+    dequant = fp16_weight_dequantize(sg)
+    remap = {sg.operators[i].outputs[0]: t for i, t in dequant.items()}
+    failures: dict[int, list[Failure]] = {}
+    for op in sg.operators:
+        if op.index in dequant:
+            continue
+        seen = op
+        if any(t in remap for t in op.inputs):
+            seen = dataclasses.replace(op, inputs=tuple(remap.get(t, t) for t in op.inputs))
+        failures[op.index] = check_op(OpContext(model, sg, seen, options=profile.options), profile)
+    full = all(not f for f in failures.values())
+    for i in dequant:
+        failures[i] = (
+            []
+            if full
+            else [
+                Failure(
+                    "D010",
+                    "a DEQUANTIZE of constant FLOAT16 weights is delegated only together with "
+                    "every other op of the graph; its consumers read the FLOAT16 weights directly",
+                    "another op of the graph is not delegated",
+                    FP16_HELPER_SOURCE,
+                )
+            ]
+        )
+    return failures
+
+
 def _selector(profile: Profile) -> Selector:
     if profile.selector == "default":
         return default_selector
+    if profile.selector == "fp16-helper":
+        return fp16_helper_selector
     from inspector.targets import target_selector
 
     sel = target_selector(profile.selector)

@@ -18,11 +18,11 @@ import pytest
 from builders import ModelBuilder
 from corpus import corpus_path
 
-from inspector.engine import evaluate
+from inspector.engine import FP16_HELPER_SOURCE, evaluate
+from inspector.engine import fp16_helper_selector as select
 from inspector.model import Model
 from inspector.parse import load, parse_bytes
 from inspector.profiles import resolve_target
-from inspector.targets.coreml import select
 
 PROFILE = resolve_target("coreml")
 _NP = {
@@ -629,7 +629,7 @@ def _graph(ops: list[str], fp16_weights: bool = True, dequant_into: str = "weigh
 def test_fp16_weights_count_as_constant_and_their_dequantize_stays_on_the_cpu() -> None:
     model = _graph(["RELU", "ABS"])
     got = select(model, model.main, PROFILE)
-    assert [(f.code, f.source) for f in got[0]] == [("D001", "tflite/delegates/utils.cc:L236-255")]
+    assert [(f.code, f.source) for f in got[0]] == [("D010", FP16_HELPER_SOURCE)]
     assert got[1] == [] and got[2] == []  # CONV_2D reads the FP16 weights as a constant
     assert [f.code for f in got[3]] == ["D001"]  # ABS
     r = evaluate(model, PROFILE)

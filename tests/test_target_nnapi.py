@@ -20,10 +20,11 @@ import pytest
 from builders import ModelBuilder
 from corpus import corpus_path
 
+from inspector.engine import FP16_HELPER_SOURCE as FP16_DEQUANTIZE_SOURCE
 from inspector.engine import Failure, evaluate
+from inspector.engine import fp16_helper_selector as nnapi_selector
 from inspector.parse import load, parse_bytes
 from inspector.profiles import resolve_target
-from inspector.targets.nnapi import FP16_DEQUANTIZE_SOURCE, nnapi_selector
 
 NNAPI = resolve_target("nnapi")
 _NP = {

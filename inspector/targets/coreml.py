@@ -10,7 +10,7 @@ module holds what data cannot say:
   shape) and ``coreml_param``, an option check that sees the zero-filled C struct of an op
   without an options table (softmax beta 0.0, concatenation axis 0, MEAN keep_dims false,
   MIRROR_PAD mode "unknown"), as the delegate does;
-* the selector ``coreml``: the delegate partitions with ``FP16GraphPartitionHelper``
+* node selection through the engine's shared selector ``fp16-helper``: the delegate partitions with ``FP16GraphPartitionHelper``
   (``tflite/delegates/utils.cc`` L201-320). A DEQUANTIZE of a constant FLOAT16 tensor is
   rejected, and every later op reading its output is checked as if it read the FLOAT16
   constant itself (so FP16 weights count as constant). When every other op is taken, the
@@ -19,15 +19,12 @@ module holds what data cannot say:
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
-from inspector.engine import Failure, check_op
-from inspector.model import Model, Subgraph, Tensor
+from inspector.model import Tensor
 from inspector.predicates import OpContext, Predicate, register
-from inspector.profiles import Profile
 
 PREDICATES: dict[str, Predicate] = {}
 _SEL = (str, list)
@@ -228,47 +225,4 @@ def _coreml_reshape_new_shape(ctx: OpContext) -> list[str]:
 
 
 # -- the selector ------------------------------------------------------------------------------
-_SRC_FP16 = "tflite/delegates/utils.cc:L236-255"
-
-
-def _fp16_constant_dequantize(sg: Subgraph, op_index: int) -> bool:
-    """FP16GraphPartitionHelper::IsNodeSupported (utils.cc L239-243)."""
-    op = sg.operators[op_index]
-    if op.opcode != "DEQUANTIZE" or not op.inputs or op.inputs[0] < 0:
-        return False
-    x = sg.tensors[op.inputs[0]]
-    return x.dtype == "FLOAT16" and x.is_constant
-
-
-def select(model: Model, sg: Subgraph, profile: Profile) -> dict[int, list[Failure]]:
-    """FP16GraphPartitionHelper (utils.cc L201-320) around IsNodeSupportedByDelegate."""
-    remap: dict[int, int] = {}  # output of an FP16 constant DEQUANTIZE -> its FP16 input
-    dequantize: list[int] = []
-    failures: dict[int, list[Failure]] = {}
-    for op in sg.operators:  # the execution plan is the file order
-        if _fp16_constant_dequantize(sg, op.index):
-            if op.outputs and op.outputs[0] >= 0:
-                remap[op.outputs[0]] = op.inputs[0]
-            dequantize.append(op.index)
-            failures[op.index] = [
-                Failure(
-                    "D001",
-                    "a DEQUANTIZE of constant FLOAT16 weights stays on the CPU (its consumers "
-                    "read the FLOAT16 weights) unless every other op is delegated",
-                    "",
-                    _SRC_FP16,
-                )
-            ]
-            continue
-        seen = op
-        if any(t in remap for t in op.inputs):  # RemapFp16InputTensors (L295-320)
-            seen = dataclasses.replace(op, inputs=tuple(remap.get(t, t) for t in op.inputs))
-        failures[op.index] = check_op(OpContext(model, sg, seen, options=profile.options), profile)
-    # Scenario 1, full delegation (L206-214): every node but the FP16 DEQUANTIZEs is supported.
-    if dequantize and all(not f for i, f in failures.items() if i not in dequantize):
-        for i in dequantize:
-            failures[i] = []
-    return failures
-
-
-SELECTORS = {"coreml": select}
+# Node selection is the engine's FP16GraphPartitionHelper (selector "fp16-helper").

@@ -16,7 +16,7 @@ the delegate takes, and they disagree; the delegate's own code decides:
   (BITCAST, CEIL, ROUND, TOPK_V2, ...): those are not delegated whatever it says.
 
 The per-op rules are data in ``rules/gpu.toml``; this module holds the predicates they need
-and the selector ``gpu``: ``FP16GraphPartitionHelper`` (``tflite/delegates/utils.cc``
+and relies on the engine's shared selector ``fp16-helper``: ``FP16GraphPartitionHelper`` (``tflite/delegates/utils.cc``
 L201-320). A DEQUANTIZE of a constant FLOAT16 tensor is not taken itself; its consumers are
 checked as if they read the FLOAT16 constant directly (so it counts as a constant), and only
 when every other op of the subgraph is taken are these DEQUANTIZE ops delegated too (full
@@ -29,10 +29,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from inspector.engine import Failure, check_op
-from inspector.model import Model, Subgraph, Tensor
+from inspector.model import Tensor
 from inspector.predicates import OpContext, Predicate, register
-from inspector.profiles import Profile
 
 PREDICATES: dict[str, Predicate] = {}
 _SEL = (str, list)
@@ -488,46 +486,5 @@ def _gpu_consumer_is(ctx: OpContext, tensors: str, ops: list[str], dtypes: list[
     return out
 
 
-# -- the selector -----------------------------------------------------------------------------
-_FP16_SOURCE = "utils.cc:L206-254"
-
-
-def _fp16_weight_dequantize(sg: Subgraph, i: int) -> bool:
-    """FP16GraphPartitionHelper::IsNodeSupported (utils.cc L239-254)."""
-    op = sg.operators[i]
-    if op.opcode != "DEQUANTIZE" or not op.inputs or op.inputs[0] < 0 or not op.outputs:
-        return False
-    t = sg.tensors[op.inputs[0]]
-    return t.dtype == "FLOAT16" and t.is_constant
-
-
-def select(model: Model, sg: Subgraph, profile: Profile) -> dict[int, list[Failure]]:
-    """GetOpsToReplace (model_builder.cc L3290-3352) through FP16GraphPartitionHelper."""
-    fp16 = [op.index for op in sg.operators if _fp16_weight_dequantize(sg, op.index)]
-    folded = {sg.operators[i].outputs[0] for i in fp16}  # RemapFp16InputTensors (L295-320)
-    state: dict[str, Any] = {}
-    failures: dict[int, list[Failure]] = {}
-    for op in sg.operators:
-        if op.index in fp16:
-            continue
-        ctx = OpContext(model, sg, op, folded, state, options=profile.options)
-        failures[op.index] = check_op(ctx, profile)
-    full = all(not f for f in failures.values())  # Scenario 1 (utils.cc L206-214)
-    for i in fp16:
-        failures[i] = (
-            []
-            if full
-            else [
-                Failure(
-                    "D010",
-                    "a DEQUANTIZE of constant FLOAT16 weights is folded into its consumers and "
-                    "stays on the CPU unless every other op of the subgraph is delegated",
-                    "another op of the subgraph is not delegated",
-                    _FP16_SOURCE,
-                )
-            ]
-        )
-    return failures
-
-
-SELECTORS = {"gpu": select}
+# Node selection is the engine's FP16GraphPartitionHelper (selector "fp16-helper"),
+# which GetOpsToReplace (model_builder.cc L3290-3352) goes through.

@@ -8,7 +8,7 @@ generic predicates cannot say:
 * predicates for Validate's checks that compare two tensors, read constant values or use the
   runtime's legacy per-tensor quantization parameters (``TfLiteTensor.params``, which are 0 for
   per-channel tensors);
-* the selector ``nnapi``: ``StatefulNnApiDelegate::DoPrepare`` (L6825-7093). A graph with a
+* node selection through the engine's shared selector ``fp16-helper``, as ``StatefulNnApiDelegate::DoPrepare`` (L6825-7093). A graph with a
   DEQUANTIZE of *constant* FLOAT16 weights goes through ``FP16GraphPartitionHelper``
   (``GetSupportedOpsWithFp16WeightRemapping``, L6793-6823; ``tflite/delegates/utils.cc``
   L202-277): each consumer of such a DEQUANTIZE is validated with the FLOAT16 weights as its
@@ -21,15 +21,12 @@ stands for Validate's ``android_sdk_version`` / feature level is in the profile'
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
-from inspector.engine import Failure, check_op, default_selector
-from inspector.model import Model, Subgraph, Tensor
+from inspector.model import Tensor
 from inspector.predicates import OpContext, Predicate, register
-from inspector.profiles import Profile
 
 PREDICATES: dict[str, Predicate] = {}
 
@@ -386,47 +383,5 @@ def _not_fp16_passthrough(ctx: OpContext) -> list[str]:
     return []
 
 
-# -- node selection: StatefulNnApiDelegate::DoPrepare ---------------------------------------------
-FP16_DEQUANTIZE_SOURCE = "tflite/delegates/utils.cc:L206-253"
-FP16_DEQUANTIZE_REQUIREMENT = (
-    "a DEQUANTIZE of constant FLOAT16 weights is delegated only together with every other op of "
-    "the graph (FP16GraphPartitionHelper); its consumers read the FLOAT16 weights directly"
-)
-
-
-def _fp16_weight_dequantize(sg: Subgraph) -> dict[int, int]:
-    """op index -> its FLOAT16 constant input, for each IsDequantizeConstFloat16 op (L434-440)."""
-    out = {}
-    for op in sg.operators:
-        if op.opcode != "DEQUANTIZE" or not op.inputs or op.inputs[0] < 0:
-            continue
-        t = sg.tensors[op.inputs[0]]
-        if t.dtype == "FLOAT16" and t.is_constant and op.outputs:
-            out[op.index] = op.inputs[0]
-    return out
-
-
-def nnapi_selector(model: Model, sg: Subgraph, profile: Profile) -> dict[int, list[Failure]]:
-    """DoPrepare's node check: Validate on every op, or FP16GraphPartitionHelper's remapping
-    when the graph dequantizes constant FLOAT16 weights (L6893-6911)."""
-    dequant = _fp16_weight_dequantize(sg)
-    if not dequant:
-        return default_selector(model, sg, profile)
-    remap = {sg.operators[i].outputs[0]: t for i, t in dequant.items()}
-    out: dict[int, list[Failure]] = {}
-    for op in sg.operators:
-        if op.index in dequant:
-            out[op.index] = [
-                Failure("D010", FP16_DEQUANTIZE_REQUIREMENT, "", FP16_DEQUANTIZE_SOURCE)
-            ]
-            continue
-        inputs = tuple(remap.get(i, i) for i in op.inputs)
-        view = op if inputs == op.inputs else dataclasses.replace(op, inputs=inputs)
-        out[op.index] = check_op(OpContext(model, sg, view, options=profile.options), profile)
-    if all(not f for i, f in out.items() if i not in dequant):  # Scenario 1: full delegation
-        for i in dequant:
-            out[i] = []
-    return out
-
-
-SELECTORS = {"nnapi": nnapi_selector}
+# Node selection is the engine's FP16GraphPartitionHelper (selector "fp16-helper"):
+# StatefulNnApiDelegate::DoPrepare (L6893-6911) partitions through it.
