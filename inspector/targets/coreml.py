@@ -10,7 +10,8 @@ module holds what data cannot say:
   shape) and ``coreml_param``, an option check that sees the zero-filled C struct of an op
   without an options table (softmax beta 0.0, concatenation axis 0, MEAN keep_dims false,
   MIRROR_PAD mode "unknown"), as the delegate does;
-* node selection through the engine's shared selector ``fp16-helper``: the delegate partitions with ``FP16GraphPartitionHelper``
+* node selection through the engine's shared selector ``fp16-helper``: the delegate
+  partitions with ``FP16GraphPartitionHelper``
   (``tflite/delegates/utils.cc`` L201-320). A DEQUANTIZE of a constant FLOAT16 tensor is
   rejected, and every later op reading its output is checked as if it read the FLOAT16
   constant itself (so FP16 weights count as constant). When every other op is taken, the

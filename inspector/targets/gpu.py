@@ -16,7 +16,8 @@ the delegate takes, and they disagree; the delegate's own code decides:
   (BITCAST, CEIL, ROUND, TOPK_V2, ...): those are not delegated whatever it says.
 
 The per-op rules are data in ``rules/gpu.toml``; this module holds the predicates they need
-and relies on the engine's shared selector ``fp16-helper``: ``FP16GraphPartitionHelper`` (``tflite/delegates/utils.cc``
+and relies on the engine's shared selector ``fp16-helper``: ``FP16GraphPartitionHelper``
+(``tflite/delegates/utils.cc``
 L201-320). A DEQUANTIZE of a constant FLOAT16 tensor is not taken itself; its consumers are
 checked as if they read the FLOAT16 constant directly (so it counts as a constant), and only
 when every other op of the subgraph is taken are these DEQUANTIZE ops delegated too (full

@@ -8,7 +8,8 @@ generic predicates cannot say:
 * predicates for Validate's checks that compare two tensors, read constant values or use the
   runtime's legacy per-tensor quantization parameters (``TfLiteTensor.params``, which are 0 for
   per-channel tensors);
-* node selection through the engine's shared selector ``fp16-helper``, as ``StatefulNnApiDelegate::DoPrepare`` (L6825-7093). A graph with a
+* node selection through the engine's shared selector ``fp16-helper``, as
+  ``StatefulNnApiDelegate::DoPrepare`` (L6825-7093). A graph with a
   DEQUANTIZE of *constant* FLOAT16 weights goes through ``FP16GraphPartitionHelper``
   (``GetSupportedOpsWithFp16WeightRemapping``, L6793-6823; ``tflite/delegates/utils.cc``
   L202-277): each consumer of such a DEQUANTIZE is validated with the FLOAT16 weights as its
