@@ -487,3 +487,58 @@ def _target_option(
     if (min is not None and value < min) or (max is not None and value > max):
         return [f"{name} is {value}"]
     return []
+
+
+# The C structs behind ``node->builtin_data`` are value-initialized when an op has no options
+# table (LiteRT tflite/core/api/flatbuffer_conversions.cc fills them only from a table), so a
+# delegate then reads zeros: strides 0, beta 0.0, and for enums their zero value.
+_ZERO_OPTION = {
+    "fused_activation_function": "NONE",  # kTfLiteActNone
+    "padding": "UNKNOWN",  # kTfLitePaddingUnknown
+    "mode": "UNKNOWN",  # kTfLiteMirrorPaddingUnknown
+    "weights_format": "DEFAULT",
+}
+
+
+def builtin_param(ctx: OpContext, name: str) -> Any:
+    """An option as a delegate reads it from ``node->builtin_data``; None when the op's
+    options table has no such field (not an option of this op)."""
+    opts = ctx.op.options
+    if name in opts:
+        return opts[name]
+    if not opts:
+        return _ZERO_OPTION.get(name, 0)
+    return None
+
+
+@register(
+    GENERIC,
+    "builtin_option",
+    "D008",
+    "option {name} must be one of {allowed} / between {min} and {max}",
+    name=((str, list), True),
+    allowed=(list, False),
+    min=((int, float), False),
+    max=((int, float), False),
+)
+def _builtin_option(
+    ctx: OpContext,
+    name: Any,
+    allowed: list[Any] | None = None,
+    min: float | None = None,
+    max: float | None = None,
+) -> list[str]:
+    """Like ``option``, but as the runtime sees it: an op without an options table has the
+    zero-filled C struct (see ``builtin_param``), which the delegate then checks."""
+    out = []
+    for key in [name] if isinstance(name, str) else name:
+        value = builtin_param(ctx, key)
+        if value is None:
+            continue
+        missing = "" if ctx.op.options else " (no options table)"
+        if allowed is not None and value not in allowed:
+            out.append(f"{key} is {value}{missing}")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (min is not None and value < min) or (max is not None and value > max):
+                out.append(f"{key} is {value}{missing}")
+    return out

@@ -7,7 +7,8 @@ module holds what data cannot say:
 
 * predicates for the few checks specific to Core ML (4-D broadcast rules of ADD/MUL, the
   concatenation axis, MEAN's reduction axes, PAD's batch/channel paddings, RESHAPE's new
-  shape) and ``coreml_param``, an option check that sees the zero-filled C struct of an op
+  shape); options are checked with the generic ``builtin_option``, which sees the
+  zero-filled C struct of an op
   without an options table (softmax beta 0.0, concatenation axis 0, MEAN keep_dims false,
   MIRROR_PAD mode "unknown"), as the delegate does;
 * node selection through the engine's shared selector ``fp16-helper``: the delegate
@@ -20,64 +21,13 @@ module holds what data cannot say:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from inspector.model import Tensor
-from inspector.predicates import OpContext, Predicate, register
+from inspector.predicates import OpContext, Predicate, builtin_param, register
 
 PREDICATES: dict[str, Predicate] = {}
 _SEL = (str, list)
-
-# Fields of the builtin_data C structs an op has when its options table is missing
-# (flatbuffer_conversions.cc value-initializes the struct and fills it only from a table).
-_ZERO_OPTION = {
-    "fused_activation_function": "NONE",  # kTfLiteActNone
-    "padding": "UNKNOWN",  # kTfLitePaddingUnknown
-    "mode": "UNKNOWN",  # kTfLiteMirrorPaddingUnknown
-    "weights_format": "DEFAULT",
-}
-
-
-def builtin_param(ctx: OpContext, name: str) -> Any:
-    """An option as the delegate reads it from ``node->builtin_data``."""
-    opts = ctx.op.options
-    if name in opts:
-        return opts[name]
-    if not opts:
-        return _ZERO_OPTION.get(name, 0)
-    return None  # the table has no such field: not an option of this op
-
-
-def check_param(
-    ctx: OpContext,
-    name: str,
-    allowed: list[Any] | None = None,
-    min: float | None = None,
-    max: float | None = None,
-) -> list[str]:
-    value = builtin_param(ctx, name)
-    if value is None:
-        return []
-    if allowed is not None and value not in allowed:
-        return [f"{name} is {value}" + ("" if ctx.op.options else " (no options table)")]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if (min is not None and value < min) or (max is not None and value > max):
-            return [f"{name} is {value}"]
-    return []
-
-
-register(
-    PREDICATES,
-    "coreml_param",
-    "D008",
-    "option {name} must be one of {allowed} / between {min} and {max}",
-    name=(str, True),
-    allowed=(list, False),
-    min=((int, float), False),
-    max=((int, float), False),
-)(check_param)
 
 
 def _tensor(ctx: OpContext, selector: str) -> Tensor | None:

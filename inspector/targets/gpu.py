@@ -32,6 +32,7 @@ from typing import Any
 
 from inspector.model import Tensor
 from inspector.predicates import OpContext, Predicate, register
+from inspector.predicates import builtin_param as _param
 
 PREDICATES: dict[str, Predicate] = {}
 _SEL = (str, list)
@@ -39,25 +40,6 @@ _SEL = (str, list)
 # Tensors the interpreter allocates as kTfLiteDynamic (interpreter_builder / subgraph.cc
 # SetTensorParametersReadWrite) rather than kTfLiteArenaRw: the type filter skips them.
 _DYNAMIC_TYPES = {"STRING", "RESOURCE", "VARIANT"}
-
-# builtin_data is value-initialised when an op has no options table
-# (flatbuffer_conversions.cc), so the checks then see zeros; the enum zeros by name.
-_ZERO_OPTION = {
-    "fused_activation_function": "NONE",
-    "weights_format": "DEFAULT",
-    "kernel_type": "FULL",
-    "mode": "UNKNOWN",  # TfLiteMirrorPaddingMode 0 is kTfLiteMirrorPaddingUnknown
-    "padding": "UNKNOWN",
-}
-
-
-def _param(ctx: OpContext, name: str) -> Any:
-    opts = ctx.op.options
-    if name in opts:
-        return opts[name]
-    if not opts:
-        return _ZERO_OPTION.get(name, 0)
-    return None  # a field the table does not have
 
 
 def _runtime(ctx: OpContext, t: Tensor) -> bool:
@@ -199,39 +181,6 @@ def _gpu_custom_options(ctx: OpContext) -> list[str]:
 
 
 # -- options ----------------------------------------------------------------------------------
-@register(
-    PREDICATES,
-    "gpu_option",
-    "D008",
-    "option {name} must be one of {allowed} / between {min} and {max}",
-    name=(_SEL, True),
-    allowed=(list, False),
-    min=((int, float), False),
-    max=((int, float), False),
-)
-def _gpu_option(
-    ctx: OpContext,
-    name: Any,
-    allowed: list[Any] | None = None,
-    min: float | None = None,
-    max: float | None = None,
-) -> list[str]:
-    """Like the generic ``option``, but an op without an options table has the C struct's zero
-    values (strides 0, beta 0.0, mirror-pad mode unknown), which the checks then see."""
-    out = []
-    for key in [name] if isinstance(name, str) else name:
-        value = _param(ctx, key)
-        if value is None:
-            continue
-        if allowed is not None and value not in allowed:
-            out.append(f"{key} is {value}")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if (min is not None and value < min) or (max is not None and value > max):
-                out.append(f"{key} is {value}")
-    return out
-
-
-# -- types and shapes -------------------------------------------------------------------------
 @register(
     PREDICATES,
     "gpu_dtype_pairs",

@@ -12,21 +12,9 @@ Encodes ``IsNodeSupportedByHexagon`` in ``tflite/delegates/hexagon/utils.cc`` at
 
 from __future__ import annotations
 
-from inspector.predicates import OpContext, Predicate, register
-from inspector.targets.coreml import builtin_param, check_param
+from inspector.predicates import OpContext, Predicate, builtin_param, register
 
 PREDICATES: dict[str, Predicate] = {}
-
-register(
-    PREDICATES,
-    "hexagon_param",
-    "D008",
-    "option {name} must be one of {allowed} / between {min} and {max}",
-    name=(str, True),
-    allowed=(list, False),
-    min=((int, float), False),
-    max=((int, float), False),
-)(check_param)
 
 
 def _dilated(ctx: OpContext) -> bool:

@@ -32,6 +32,7 @@ import numpy as np
 from inspector.engine import Failure, check_op
 from inspector.model import Model, Subgraph, Tensor
 from inspector.predicates import OpContext, Predicate, register
+from inspector.predicates import builtin_param as _param
 from inspector.profiles import Profile
 
 PREDICATES: dict[str, Predicate] = {}
@@ -123,25 +124,6 @@ def _values(ctx: OpContext, t: Tensor) -> np.ndarray | None:
 def _tensor(ctx: OpContext, selector: str) -> Tensor | None:
     pairs = ctx.tensors(selector)
     return pairs[0][1] if pairs else None
-
-
-# The C structs behind builtin_data are zero-filled when an op has no options table
-# (flatbuffer_conversions.cc: "params" are value-initialized, the fields set only when the
-# table exists). Enum zeros: padding kTfLitePaddingUnknown, activation kTfLiteActNone.
-_ZERO_OPTION = {
-    "padding": "UNKNOWN",
-    "fused_activation_function": "NONE",
-    "weights_format": "DEFAULT",
-}
-
-
-def _param(ctx: OpContext, name: str) -> Any:
-    opts = ctx.op.options
-    if name in opts:
-        return opts[name]
-    if not opts:
-        return _ZERO_OPTION.get(name, 0)
-    return None  # a field the table does not have: not an option of this op
 
 
 # -- type classes --------------------------------------------------------------------------------
@@ -260,38 +242,6 @@ def _xnn_static(ctx: OpContext, tensors: Any) -> list[str]:
 
 
 # -- options (builtin_data) -------------------------------------------------------------------
-@register(
-    PREDICATES,
-    "xnn_param",
-    "D008",
-    "option {name} must be one of {allowed} / between {min} and {max}",
-    name=(_SEL, True),
-    allowed=(list, False),
-    min=((int, float), False),
-    max=((int, float), False),
-)
-def _xnn_param(
-    ctx: OpContext,
-    name: Any,
-    allowed: list[Any] | None = None,
-    min: float | None = None,
-    max: float | None = None,
-) -> list[str]:
-    """Like the generic ``option``, but an op without an options table has the C struct's zero
-    values (padding UNKNOWN, strides 0, beta 0.0), which XNNPACK then rejects."""
-    out = []
-    for key in [name] if isinstance(name, str) else name:
-        value = _param(ctx, key)
-        if value is None:
-            continue
-        if allowed is not None and value not in allowed:
-            out.append(f"{key} is {value}")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if (min is not None and value < min) or (max is not None and value > max):
-                out.append(f"{key} is {value}")
-    return out
-
-
 @register(
     PREDICATES,
     "xnn_pool_params",
