@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from inspector import __version__
 from inspector.cli_options import (
     add_convert_flags,
+    add_target_flags,
     convert_options,
     expand_paths,
     lint_options,
@@ -435,23 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("models", nargs="+", metavar="MODEL", help=".tflite files or directories")
-    p.add_argument(
-        "-t",
-        "--target",
-        action="append",
-        metavar="T[,T...]",
-        help="built-in target name(s) or a profile file (default: every built-in target; "
-        "see `tflite-inspector targets`)",
-    )
-    p.add_argument(
-        "--select",
-        action="append",
-        metavar="CODES",
-        help="only these rule codes or prefixes (e.g. D,P001)",
-    )
-    p.add_argument(
-        "--ignore", action="append", metavar="CODES", help="leave out these rule codes or prefixes"
-    )
+    add_target_flags(p)
+    p.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
     p.add_argument(
         "--fail-on",
         choices=("error", "warning", "info"),
@@ -467,33 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=LINT_FORMATS,
         help="text (default), json, sarif (GitHub code scanning) or github annotations",
     )
-    p.add_argument(
-        "--config",
-        metavar="FILE",
-        help="config file (default: [tool.tflite-inspector] of the nearest pyproject.toml)",
-    )
-    p.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
+
     p.add_argument(
         "--write-baseline",
         action="store_true",
         help="write the current findings to --baseline FILE and exit",
-    )
-    p.add_argument(
-        "--runtime-version",
-        metavar="X.Y",
-        help="for the cpu target: flag ops and op versions newer than this LiteRT runtime",
-    )
-    p.add_argument(
-        "--android-api",
-        type=int,
-        metavar="N",
-        help="for the nnapi target: the Android API level of the device (27..35)",
-    )
-    p.add_argument(
-        "--target-option",
-        action="append",
-        metavar="TARGET.KEY=VALUE",
-        help="set an option a target profile declares (see `tflite-inspector targets T`)",
     )
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="lint N models in parallel")
     p.add_argument(

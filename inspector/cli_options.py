@@ -134,3 +134,46 @@ def add_convert_flags(p: argparse.ArgumentParser) -> None:
         help="preset for a target: edgetpu = int8 with uint8 I/O, gpu = float16, "
         "tflm/ethos-u = int8 with int8 I/O, xnnpack = int8 with float I/O",
     )
+
+
+def add_target_flags(p: argparse.ArgumentParser) -> None:
+    """Which targets and rules, the config file, and the targets' settings (lint, report)."""
+    p.add_argument(
+        "-t",
+        "--target",
+        action="append",
+        metavar="T[,T...]",
+        help="built-in target name(s) or a profile file (default: the configured targets, "
+        "else every built-in target; see `tflite-inspector targets`)",
+    )
+    p.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rule codes or prefixes (e.g. D,P001)",
+    )
+    p.add_argument(
+        "--ignore", action="append", metavar="CODES", help="leave out these rule codes or prefixes"
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: [tool.tflite-inspector] of the nearest pyproject.toml)",
+    )
+    p.add_argument(
+        "--runtime-version",
+        metavar="X.Y",
+        help="for the cpu target: flag ops and op versions newer than this LiteRT runtime",
+    )
+    p.add_argument(
+        "--android-api",
+        type=int,
+        metavar="N",
+        help="for the nnapi target: the Android API level of the device (27..35)",
+    )
+    p.add_argument(
+        "--target-option",
+        action="append",
+        metavar="TARGET.KEY=VALUE",
+        help="set an option a target profile declares (see `tflite-inspector targets T`)",
+    )

@@ -400,13 +400,36 @@ def _version(ctx: OpContext, min: int = 1, max: int = 2**31) -> list[str]:
     GENERIC,
     "num_inputs",
     "D010",
-    "number of inputs must be between {min} and {max}",
+    "number of inputs (optional ones included) must be between {min} and {max} / one of {allowed}",
     min=(int, False),
     max=(int, False),
+    allowed=(list, False),
 )
-def _num_inputs(ctx: OpContext, min: int = 0, max: int = 2**31) -> list[str]:
+def _num_inputs(
+    ctx: OpContext,
+    min: int | None = None,
+    max: int | None = None,
+    allowed: list[int] | None = None,
+) -> list[str]:
+    """Entries of the op's inputs vector, optional (-1) ones included, as node->inputs->size."""
     n = len(ctx.op.inputs)
-    return [] if min <= n <= max else [f"it has {n} inputs"]
+    if allowed is not None and n not in allowed:
+        return [f"it has {n} inputs"]
+    if (min is not None and n < min) or (max is not None and n > max):
+        return [f"it has {n} inputs"]
+    return []
+
+
+@register(
+    GENERIC,
+    "dtype_not",
+    "D003",
+    "{tensors} must not be of type {forbidden}",
+    tensors=(_SEL, True),
+    forbidden=(list, True),
+)
+def _dtype_not(ctx: OpContext, tensors: Any, forbidden: list[str]) -> list[str]:
+    return [f"{n} is {t.dtype}" for n, t in ctx.tensors(tensors) if t.dtype in forbidden]
 
 
 @register(

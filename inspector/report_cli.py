@@ -50,7 +50,7 @@ FORMATS = ("html", "model-explorer")
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``report`` command to the CLI's subparsers; returns its parser."""
-    from inspector.cli_options import add_convert_flags
+    from inspector.cli_options import add_convert_flags, add_target_flags
 
     p = subparsers.add_parser(
         "report",
@@ -83,42 +83,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="add the changes since this model (ops, size, MACs, quantization, verdicts, "
         "findings) to the report of the one MODEL given",
     )
-    p.add_argument(
-        "-t",
-        "--target",
-        action="append",
-        metavar="T[,T...]",
-        help="built-in target name(s) or a profile file (default: the configured targets, "
-        "else every built-in target)",
-    )
-    p.add_argument(
-        "--select", action="append", metavar="CODES", help="only these rule codes or prefixes"
-    )
-    p.add_argument(
-        "--ignore", action="append", metavar="CODES", help="leave out these rule codes or prefixes"
-    )
-    p.add_argument(
-        "--config",
-        metavar="FILE",
-        help="config file (default: [tool.tflite-inspector] of the nearest pyproject.toml)",
-    )
-    p.add_argument(
-        "--runtime-version",
-        metavar="X.Y",
-        help="for the cpu target: flag ops and op versions newer than this LiteRT runtime",
-    )
-    p.add_argument(
-        "--android-api",
-        type=int,
-        metavar="N",
-        help="for the nnapi target: the Android API level of the device",
-    )
-    p.add_argument(
-        "--target-option",
-        action="append",
-        metavar="TARGET.KEY=VALUE",
-        help="set an option a target profile declares (see `tflite-inspector targets T`)",
-    )
+    add_target_flags(p)
     p.add_argument("--title", help="page title (default: the model's file name)")
     add_convert_flags(p)
     p.set_defaults(func=cmd_report)

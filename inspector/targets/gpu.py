@@ -148,18 +148,6 @@ def _gpu_runtime_inputs(ctx: OpContext, min: int = 0, max: int = 2**31) -> list[
 
 @register(
     PREDICATES,
-    "gpu_num_inputs",
-    "D010",
-    "the number of inputs (optional ones included) must be one of {allowed}",
-    allowed=(list, True),
-)
-def _gpu_num_inputs(ctx: OpContext, allowed: list[int]) -> list[str]:
-    n = len(ctx.op.inputs)
-    return [] if n in allowed else [f"it has {n} inputs"]
-
-
-@register(
-    PREDICATES,
     "gpu_not_constant",
     "D010",
     "{tensors} must be computed at run time, not constant",
@@ -192,18 +180,6 @@ def _gpu_dtype_pairs(ctx: OpContext, combos: list[list[str]]) -> list[str]:
     a, b = ctx.tensors("input0"), ctx.tensors("output0")
     got = [a[0][1].dtype if a else "NONE", b[0][1].dtype if b else "NONE"]
     return [] if got in [list(c) for c in combos] else [f"{got[0]} -> {got[1]}"]
-
-
-@register(
-    PREDICATES,
-    "gpu_dtype_not",
-    "D003",
-    "{tensors} must not be of type {forbidden}",
-    tensors=(_SEL, True),
-    forbidden=(list, True),
-)
-def _gpu_dtype_not(ctx: OpContext, tensors: Any, forbidden: list[str]) -> list[str]:
-    return [f"{n} is {t.dtype}" for n, t in ctx.tensors(tensors) if t.dtype in forbidden]
 
 
 @register(

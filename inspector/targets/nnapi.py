@@ -132,31 +132,6 @@ def _rank_in(ctx: OpContext, tensors: Any, allowed: list[int]) -> list[str]:
 
 @register(
     PREDICATES,
-    "num_inputs_in",
-    "D010",
-    "number of inputs must be one of {allowed}",
-    allowed=(list, True),
-)
-def _num_inputs_in(ctx: OpContext, allowed: list[int]) -> list[str]:
-    """node->inputs->size, optional (-1) inputs included."""
-    n = len(ctx.op.inputs)
-    return [] if n in allowed else [f"it has {n} inputs"]
-
-
-@register(
-    PREDICATES,
-    "dtype_not",
-    "D003",
-    "{tensors} must not be of type {forbidden}",
-    tensors=(_SEL, True),
-    forbidden=(list, True),
-)
-def _dtype_not(ctx: OpContext, tensors: Any, forbidden: list[str]) -> list[str]:
-    return [f"{n} is {t.dtype}" for n, t in ctx.tensors(tensors) if t.dtype in forbidden]
-
-
-@register(
-    PREDICATES,
     "same_shape",
     "D006",
     "{tensors} must have the same shape",
