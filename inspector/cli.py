@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from inspector import __version__
 from inspector.cli_options import (
@@ -25,7 +25,9 @@ from inspector.cli_options import (
     split,
 )
 from inspector.errors import InspectorError, ModelFormatError, UsageError
-from inspector.lint import LintOptions, ModelReport
+
+if TYPE_CHECKING:  # the lint machinery is imported by the commands that use it
+    from inspector.lint import LintOptions, ModelReport
 
 LINT_FORMATS = ("text", "json", "sarif", "github")
 
@@ -220,6 +222,8 @@ def _merge_converted(reports: list, converted: list) -> tuple[list, list]:
     extra = [f for c in converted for f in c.findings]
     for c in converted:
         if c.tflite_path is None:
+            from inspector.lint import ModelReport
+
             out.append(ModelReport(path=c.source, error=None))
     return out, extra
 
@@ -229,6 +233,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from inspector.profiles import builtin_profile_paths
 
     targets = split(args.target) or list(builtin_profile_paths())
+    from inspector.lint import LintOptions
+
     options = LintOptions(targets=tuple(targets))
     d = diff_models(args.old, args.new, options)
     if args.format == "html":

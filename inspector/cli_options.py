@@ -6,10 +6,12 @@ import argparse
 import fnmatch
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspector.errors import UsageError
-from inspector.lint import LintOptions
+
+if TYPE_CHECKING:
+    from inspector.lint import LintOptions
 
 
 def split(values: list[str] | None) -> list[str]:
@@ -58,6 +60,7 @@ def lint_options(args: argparse.Namespace) -> tuple[LintOptions, Any]:
     """Targets, rule selection and target settings from flags over the config file."""
     from inspector.catalog import resolve_selectors
     from inspector.config import load_config
+    from inspector.lint import LintOptions
     from inspector.profiles import builtin_profile_paths
 
     config = load_config(args.config)
