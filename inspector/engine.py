@@ -6,6 +6,7 @@ Pure functions: nothing here prints, exits or reads configuration.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -395,7 +396,7 @@ def target_findings(model: Model, r: TargetResult) -> list[Finding]:
                     severity=severity,
                     message=f"{v.opcode} {verb}: {text}",
                     opcode=v.opcode,
-                    source=_source_text(p, source),
+                    source=sys.intern(_source_text(p, source)),
                 )
             )
     n_ops = len(r.verdicts)
