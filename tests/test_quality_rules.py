@@ -183,3 +183,53 @@ def test_float_io_on_an_integer_model_for_a_target_that_needs_integer_io() -> No
     assert [(f.target, f.tensor) for f in q010] == [("edgetpu", 0), ("edgetpu", 18)]
     intio = lint_model(samples["small_cnn_int8"], profiles, options)
     assert not [f for f in intio.findings if f.code == "Q010"]
+
+
+def test_samples_schemes_hybrid_and_float_ops() -> None:
+    from inspector.analyses.quantization import summarize
+
+    for path in sample_models():
+        q = summarize(load(path))
+        dynamic = path.stem.endswith("_dynamic")
+        assert bool(q.hybrid_ops) == dynamic, path.name
+        if path.stem.endswith("_int8"):  # full int8 with int8 I/O
+            assert q.float_ops == () and q.inputs == ("INT8",) and q.outputs == ("INT8",)
+
+
+def _edited_sample(edit) -> bytes:
+    """A real sample with its quantization parameters edited in place (the parser's numpy
+    views are writable when the model is a bytearray)."""
+    data = bytearray(next(p for p in sample_models() if p.stem == "small_cnn_int8").read_bytes())
+    model = parse_bytes(data)
+    edit(model.main)
+    return bytes(data)
+
+
+def _op(sg, name):
+    return next(op for op in sg.operators if op.opcode == name)
+
+
+@pytest.mark.parametrize(
+    "code, edit",
+    [
+        # SOFTMAX output must be 1/256, -128
+        ("Q007", lambda sg: sg.tensors[_op(sg, "SOFTMAX").outputs[0]].scale.__setitem__(0, 0.01)),
+        # bias scale = input scale x weight scale
+        ("Q006", lambda sg: sg.tensors[_op(sg, "CONV_2D").inputs[2]].scale.__setitem__(0, 1.0)),
+        # int8 weights are symmetric
+        ("Q004", lambda sg: sg.tensors[_op(sg, "CONV_2D").inputs[1]].zero_point.__setitem__(0, 3)),
+        # MAX_POOL_2D keeps its input's parameters
+        (
+            "Q008",
+            lambda sg: sg.tensors[_op(sg, "MAX_POOL_2D").outputs[0]].scale.__setitem__(0, 9.0),
+        ),
+        # a scale must be positive and finite
+        ("Q009", lambda sg: sg.tensors[_op(sg, "MEAN").outputs[0]].scale.__setitem__(0, -1.0)),
+    ],
+)
+def test_each_spec_rule_fires_on_an_edited_real_model(code, edit) -> None:
+    before = {f.code for f in quantization_findings(load(str(next(
+        p for p in sample_models() if p.stem == "small_cnn_int8"))))}  # fmt: skip
+    assert code not in before
+    after = quantization_findings(parse_bytes(_edited_sample(edit)))
+    assert code in {f.code for f in after}
