@@ -131,6 +131,15 @@ def test_int8_io_preset_and_measured_error(sources: Path, tmp_path: Path) -> Non
     assert len(rows) == 2 and all("%" in r for r in rows)
 
 
+def test_int8_calibrated_from_a_folder_of_images(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cnn.tflite"
+    result = run_cli("convert", str(sources / "cnn.keras"), "-o", str(out), "--quantize", "int8",
+                     "--calibration", str(sources / "images"), timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = json.loads(run_cli("inspect", "--format", "json", str(out)).stdout)
+    assert doc["quantization"]["scheme"] == "int8"
+
+
 def test_flex_needs_allow_flex_and_is_then_flagged_by_lint(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "flex.tflite"
     refused = run_cli("convert", str(sources / "flex_saved"), "-o", str(out), timeout=600)

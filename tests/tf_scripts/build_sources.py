@@ -4,7 +4,8 @@
 
 Writes: mlp.keras, mlp_saved/ (SavedModel via Keras export), calib.npz (input "image", 16
 samples), expected.npz (the Keras model's outputs on those samples), flex_saved/ (a SavedModel
-whose MatrixDeterminant has no TFLite builtin).
+whose MatrixDeterminant has no TFLite builtin), cnn.keras (NHWC image input) and images/
+(six grey PNGs of another size, to calibrate it from a folder).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "samples"))
-from sample_models import mnist_mlp  # noqa: E402
+from sample_models import mnist_mlp, small_cnn  # noqa: E402
 
 
 class _FlexModule(tf.Module):
@@ -43,6 +44,12 @@ def main() -> None:
     np.savez(out / "calib.npz", image=x)
     np.savez(out / "expected.npz", probs=model.predict(x, verbose=0))
     tf.saved_model.save(_FlexModule(), str(out / "flex_saved"))
+    small_cnn().save(out / "cnn.keras")  # one NHWC image input: calibrated from a folder
+    images = out / "images"
+    images.mkdir(exist_ok=True)
+    for i in range(6):
+        pixels = rng.integers(0, 256, (40, 36, 1), dtype=np.uint8)  # resized to 28x28
+        tf.io.write_file(str(images / f"img{i}.png"), tf.io.encode_png(pixels))
 
 
 if __name__ == "__main__":
