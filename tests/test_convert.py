@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,19 +23,6 @@ pytestmark = pytest.mark.skipif(
     reason="TensorFlow not installed (pip install -e '.[convert]')",
 )
 NPU = str(ROOT / "docs" / "examples" / "my_npu.toml")
-HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sources")
-    subprocess.run(
-        [sys.executable, str(HERE / "tf_scripts" / "build_sources.py"), str(out)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return out
 
 
 MODES = [

@@ -11,8 +11,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,20 +21,7 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("tensorflow") is None,
     reason="TensorFlow not installed (pip install -e '.[convert]')",
 )
-HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("TFLITE_INSPECTOR_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sources")
-    subprocess.run(
-        [sys.executable, str(HERE / "tf_scripts" / "build_sources.py"), str(out)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return out
 
 
 @pytest.fixture(scope="module")
