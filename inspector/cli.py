@@ -10,7 +10,9 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -107,6 +109,48 @@ def _progress(done: int, total: int, path: str) -> None:
     sys.stderr.flush()
 
 
+@dataclass
+class Rendered:
+    """One model's share of the text or JSON output, rendered where it was linted, so that
+    with --jobs only strings cross the process boundary and this process only joins them."""
+
+    path: str
+    error: str | None
+    lines: list[str]
+    summary: list[str]
+    json: str | None
+    severities: Counter[str]
+
+
+def _render_one(args: tuple[str, LintOptions, str]) -> Rendered:
+    from inspector.render import lint_json, lint_text
+
+    path, options, fmt = args
+    r = _lint_one((path, options))  # findings come sorted
+    counts = Counter(f.severity for f in r.findings)
+    if fmt == "json":
+        doc = json.dumps(lint_json.model_json(r, r.findings), ensure_ascii=False)
+        return Rendered(r.path, r.error, [], [], doc, counts)
+    lines = [lint_text.finding_line(f) for f in r.findings]
+    return Rendered(r.path, r.error, lines, lint_text.summary_lines(r), None, counts)
+
+
+def _join_rendered(rendered: list[Rendered], fmt: str, summary: bool) -> str:
+    """The same bytes the full renderers give: findings sorted by path first, models in
+    input order, compact JSON."""
+    from inspector.render import lint_json, lint_text
+
+    if fmt == "json":
+        head = json.dumps(lint_json.envelope(), ensure_ascii=False)
+        assert head.endswith("[]}")
+        return head[:-3] + "[" + ", ".join(r.json or "" for r in rendered) + "]}"
+    lines = [line for r in sorted(rendered, key=lambda r: r.path) for line in r.lines]
+    if summary:
+        lines += [line for r in rendered for line in r.summary]
+        lines.append(lint_text.footer(sum((r.severities for r in rendered), Counter())))
+    return "\n".join(lines)
+
+
 def _size(path: str) -> int:
     try:
         return os.path.getsize(path)
@@ -115,7 +159,12 @@ def _size(path: str) -> int:
 
 
 def run_lint(paths: list[str], options: LintOptions, jobs: int, progress: bool) -> list:
-    work = [(p, options) for p in paths]
+    return run_parallel(_lint_one, [(p, options) for p in paths], jobs, progress)
+
+
+def run_parallel(fn: Callable[[Any], Any], work: list[tuple], jobs: int, progress: bool) -> list:
+    """``fn`` over ``work`` (tuples whose first item is a model path), in input order."""
+    paths = [w[0] for w in work]
     reports = []
     if jobs > 1 and len(paths) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -125,9 +174,9 @@ def run_lint(paths: list[str], options: LintOptions, jobs: int, progress: bool) 
         # back in the order the models were given.
         order = sorted(range(len(work)), key=lambda i: -_size(paths[i]))
         chunk = max(1, min(4, len(work) // (jobs * 8)))
-        done: list[ModelReport | None] = [None] * len(work)
+        done: list[Any] = [None] * len(work)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(_lint_one, [work[i] for i in order], chunksize=chunk)
+            results = pool.map(fn, [work[i] for i in order], chunksize=chunk)
             for n, (i, r) in enumerate(zip(order, results, strict=True), 1):
                 done[i] = r
                 if progress:
@@ -135,7 +184,7 @@ def run_lint(paths: list[str], options: LintOptions, jobs: int, progress: bool) 
         reports = [r for r in done if r is not None]
     else:
         for i, w in enumerate(work, 1):
-            reports.append(_lint_one(w))
+            reports.append(fn(w))
             if progress:
                 _progress(i, len(work), w[0])
     return reports
@@ -161,6 +210,27 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     progress = fmt == "text" and sys.stderr.isatty() and len(paths) > 3 and not args.quiet
+    baseline = args.baseline or (config.resolve_path(config.get("baseline"))
+                                 if config.get("baseline") else None)  # fmt: skip
+    # The common case (text, or JSON into a pipe, no baseline, no conversion) is rendered in
+    # the workers; the rest goes through the full renderers below.
+    if (fmt == "text" or (fmt == "json" and not sys.stdout.isatty())) and not (
+        baseline or args.write_baseline or converted
+    ):
+        rendered = run_parallel(_render_one, [(p, options, fmt) for p in paths], jobs, progress)
+        for item in rendered:
+            if item.error:
+                _err(item.error)
+        out = _join_rendered(rendered, fmt, summary=not args.quiet)
+        if out:
+            print(out)
+        if any(item.error for item in rendered):
+            return EXIT_ERROR
+        severities: Counter[str] = sum((item.severities for item in rendered), Counter())
+        threshold = severity_rank(fail_on)
+        if not args.exit_zero and any(severity_rank(sv) >= threshold for sv in severities):
+            return EXIT_FINDINGS
+        return EXIT_OK
     reports = run_lint(paths, options, jobs, progress)
     reports, extra = _merge_converted(reports, converted)
     findings = sorted([f for r in reports for f in r.findings] + extra, key=lambda f: f.sort_key())
@@ -171,8 +241,6 @@ def cmd_lint(args: argparse.Namespace) -> int:
         n = write_baseline(target, findings)
         print(f"wrote {n} findings to {target}", file=sys.stderr)
         return EXIT_ERROR if any(r.error for r in reports) else EXIT_OK
-    baseline = args.baseline or (config.resolve_path(config.get("baseline"))
-                                 if config.get("baseline") else None)  # fmt: skip
     if baseline:
         findings = filter_baseline(findings, read_baseline(baseline))
     for r in reports:

@@ -221,3 +221,16 @@ def test_a_model_the_target_refuses_whole_is_one_finding() -> None:
     assert len(vela) == 1 and vela[0]["op"] is None and vela[0]["code"] == "D010"
     assert "Vela refuses the whole model" in vela[0]["message"]
     assert m["targets"]["ethos-u"]["refused"].startswith("Vela refuses the whole model")
+
+
+def test_output_rendered_in_workers_equals_the_full_renderers(tmp_path: Path) -> None:
+    """Text and piped JSON are rendered per model where it was linted; with a baseline the
+    full renderers run. An empty baseline must change nothing, byte for byte."""
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"format_version": 1, "findings": []}')
+    models = [str(p) for p in sample_models()]
+    for fmt in ("text", "json"):
+        fast = run_cli("lint", "-t", NPU, "--format", fmt, "--jobs", "2", *models)
+        full = run_cli("lint", "-t", NPU, "--format", fmt, "--baseline", str(empty), *models)
+        assert fast.returncode == full.returncode
+        assert fast.stdout == full.stdout and fast.stdout
