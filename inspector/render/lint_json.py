@@ -25,18 +25,26 @@ def finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
+def model_json(r: ModelReport, findings: list[Finding]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"path": r.path}
+    if r.error:
+        doc["error"] = r.error
+    else:
+        doc["quantization"] = r.quantization
+        doc["targets"] = r.targets
+    doc["findings"] = [finding_json(f) for f in findings]
+    return doc
+
+
+def envelope() -> dict[str, Any]:
+    """The document around the models (``models`` left empty)."""
+    return {"format_version": FORMAT_VERSION, "tool_version": __version__, "models": []}
+
+
 def render(reports: list[ModelReport], findings: list[Finding]) -> dict[str, Any]:
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
         by_path.setdefault(f.path, []).append(f)
-    models = []
-    for r in reports:
-        doc: dict[str, Any] = {"path": r.path}
-        if r.error:
-            doc["error"] = r.error
-        else:
-            doc["quantization"] = r.quantization
-            doc["targets"] = r.targets
-        doc["findings"] = [finding_json(f) for f in by_path.get(r.path, [])]
-        models.append(doc)
-    return {"format_version": FORMAT_VERSION, "tool_version": __version__, "models": models}
+    doc = envelope()
+    doc["models"] = [model_json(r, by_path.get(r.path, [])) for r in reports]
+    return doc

@@ -29,21 +29,24 @@ def target_line(name: str, t: dict) -> str:
     return f"{name}: " + ", ".join(parts)
 
 
+def summary_lines(r: ModelReport) -> list[str]:
+    if r.error or not r.targets:
+        return []
+    return [f"{r.path}:"] + [f"  {target_line(n, t)}" for n, t in r.targets.items()]
+
+
+def footer(counts: Counter[str]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "No findings."
+    detail = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
+    return f"Found {total} finding{'s' if total != 1 else ''} ({detail})."
+
+
 def render(reports: list[ModelReport], findings: list[Finding], summary: bool = True) -> str:
     lines = [finding_line(f) for f in findings]
     if summary:
         for r in reports:
-            if r.error or not r.targets:
-                continue
-            lines.append(f"{r.path}:")
-            lines += [f"  {target_line(n, t)}" for n, t in r.targets.items()]
-        counts = Counter(f.severity for f in findings)
-        total = len(findings)
-        if total:
-            detail = ", ".join(
-                f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s]
-            )
-            lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({detail}).")
-        else:
-            lines.append("No findings.")
+            lines += summary_lines(r)
+        lines.append(footer(Counter(f.severity for f in findings)))
     return "\n".join(lines)
