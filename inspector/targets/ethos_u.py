@@ -27,9 +27,10 @@ below are inside ``ethosu/regor/`` of the ethos-u-vela 5.2.0 source release:
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -1794,11 +1795,15 @@ def _bool_io(model: Model) -> Refusal | None:
     return None
 
 
+# Memo of model_refusal per parsed model (the selector asks once per subgraph, the engine
+# once more); weak, so a model's entry goes with the model.
+_REFUSALS: weakref.WeakKeyDictionary[Model, Refusal | None] = weakref.WeakKeyDictionary()
+
+
 def model_refusal(model: Model) -> Refusal | None:
     """Why Vela 5.2.0 refuses to compile this model at all, or None."""
-    cache = getattr(model, "_vela_refusal", False)
-    if cache is not False:
-        return cast("Refusal | None", cache)
+    if model in _REFUSALS:
+        return _REFUSALS[model]
     result: Refusal | None = None
     try:
         _model_checks(model)
@@ -1811,10 +1816,7 @@ def model_refusal(model: Model) -> Refusal | None:
         result = Refusal("the model cannot be parsed", repr(exc), f"{_SEMANTICS}:L1129")
     if result is None:
         result = _bool_io(model)
-    try:
-        model._vela_refusal = result  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
+    _REFUSALS[model] = result
     return result
 
 
