@@ -916,6 +916,10 @@ def test_every_constraint_fires_in_some_case() -> None:
         v = evaluate(m, PROFILE).verdicts[(0, case.index)]
         seen |= {(key, f.source, f.requirement) for f in v.failures}
         seen |= {("*", f.source, f.requirement) for f in v.failures}
+    opengl = PROFILE.with_options(backend="opengl")
+    for name in ("SPLIT", "SPLIT_V"):  # constraints of a target option: under its other value
+        v = evaluate(build(OK[name](1)), opengl).verdicts[(0, 0)]
+        seen |= {(name, f.source, f.requirement) for f in v.failures}
     missing = []
     for g in PROFILE.generic:
         if ("*", g.source, g.requirement()) not in seen:
@@ -925,6 +929,14 @@ def test_every_constraint_fires_in_some_case() -> None:
             if (name, con.source, con.requirement()) not in seen:
                 missing.append((name, con.source, con.requirement()))
     assert not missing
+
+
+@pytest.mark.parametrize("name", ["SPLIT", "SPLIT_V"])
+def test_opengl_backend_excludes_split(name: str) -> None:
+    model = build(OK[name](1))
+    assert evaluate(model, PROFILE).verdicts[(0, 0)].accepted  # OpenCL, the default
+    (f,) = evaluate(model, PROFILE.with_options(backend="opengl")).verdicts[(0, 0)].failures
+    assert (f.code, f.source, f.detail) == ("D010", "delegate.cc:L1536-1540", "backend is opengl")
 
 
 def test_unsupported_ops_say_why() -> None:
