@@ -236,8 +236,7 @@ def _selector(profile: Profile) -> Selector:
     from inspector.targets import target_selector
 
     sel = target_selector(profile.selector)
-    if sel is None:
-        raise ValueError(f"{profile.path}: unknown selector {profile.selector!r}")
+    assert sel is not None, profile.selector  # checked when the profile was loaded
     return sel
 
 

@@ -307,6 +307,15 @@ class _Loader:
                 "profile.source.ref",
                 f"{src['ref']!r} is a branch; pin an immutable tag or commit",
             )
+        selector = str(header.get("selector", "default"))
+        if selector not in ("default", "fp16-helper"):
+            from inspector.targets import target_selector
+
+            if target_selector(selector) is None:
+                raise self.fail(
+                    "profile.selector",
+                    f"unknown selector {selector!r} (use 'default' or 'fp16-helper')",
+                )
         if not isinstance(header.get("options", {}), Mapping):
             raise self.fail("profile.options", "must be a table of option defaults")
         part = data.get("partitioning", {})

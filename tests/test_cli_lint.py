@@ -234,3 +234,10 @@ def test_output_rendered_in_workers_equals_the_full_renderers(tmp_path: Path) ->
         full = run_cli("lint", "-t", NPU, "--format", fmt, "--baseline", str(empty), *models)
         assert fast.returncode == full.returncode
         assert fast.stdout == full.stdout and fast.stdout
+
+
+def test_an_unknown_selector_is_a_profile_error(tmp_path: Path) -> None:
+    bad = tmp_path / "p.toml"
+    text = Path(NPU).read_text()
+    bad.write_text(text.replace('kind = "accelerator"', 'kind = "accelerator"\nselector = "magic"'))
+    assert_one_line_error(run_cli("validate-profile", str(bad)), "profile.selector", "'magic'")
