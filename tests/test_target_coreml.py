@@ -18,6 +18,7 @@ import pytest
 from builders import ModelBuilder
 from corpus import corpus_path
 
+from inspector.dtypes import numpy_dtype
 from inspector.engine import FP16_HELPER_SOURCE, evaluate
 from inspector.engine import fp16_helper_selector as select
 from inspector.model import Model
@@ -25,14 +26,6 @@ from inspector.parse import load, parse_bytes
 from inspector.profiles import resolve_target
 
 PROFILE = resolve_target("coreml")
-_NP = {
-    "FLOAT32": np.float32,
-    "FLOAT16": np.float16,
-    "INT32": np.int32,
-    "INT64": np.int64,
-    "INT8": np.int8,
-    "UINT8": np.uint8,
-}
 
 
 @dataclass
@@ -49,7 +42,7 @@ class T:
         data = None
         if self.const or self.data is not None:
             values = self.data if self.data is not None else np.zeros(self.shape)
-            data = np.asarray(values, _NP[self.dtype]).reshape(self.shape)
+            data = np.asarray(values, numpy_dtype(self.dtype)).reshape(self.shape)
         return m.tensor(
             name,
             self.dtype,

@@ -18,6 +18,7 @@ import pytest
 from builders import ModelBuilder
 from corpus import corpus_path
 
+from inspector.dtypes import numpy_dtype
 from inspector.engine import check_op, evaluate
 from inspector.model import Model
 from inspector.parse import load, parse_bytes
@@ -25,13 +26,6 @@ from inspector.predicates import OpContext
 from inspector.profiles import resolve_target
 
 PROFILE = resolve_target("hexagon")
-_NP = {
-    "FLOAT32": np.float32,
-    "INT32": np.int32,
-    "INT64": np.int64,
-    "INT8": np.int8,
-    "UINT8": np.uint8,
-}
 
 
 @dataclass
@@ -49,7 +43,7 @@ class T:
         data = None
         if self.const or self.data is not None:
             values = self.data if self.data is not None else np.zeros(self.shape)
-            data = np.asarray(values, _NP[self.dtype]).reshape(self.shape)
+            data = np.asarray(values, numpy_dtype(self.dtype)).reshape(self.shape)
         scale = self.scale
         if scale is None and self.dtype in ("UINT8", "INT8"):
             scale = 0.1

@@ -20,6 +20,7 @@ import pytest
 from builders import ModelBuilder
 from corpus import corpus_path
 
+from inspector.dtypes import numpy_dtype
 from inspector.engine import FP16_HELPER_SOURCE as FP16_DEQUANTIZE_SOURCE
 from inspector.engine import Failure, evaluate
 from inspector.engine import fp16_helper_selector as nnapi_selector
@@ -27,16 +28,6 @@ from inspector.parse import load, parse_bytes
 from inspector.profiles import resolve_target
 
 NNAPI = resolve_target("nnapi")
-_NP = {
-    "FLOAT32": np.float32,
-    "FLOAT16": np.float16,
-    "INT32": np.int32,
-    "INT64": np.int64,
-    "INT16": np.int16,
-    "INT8": np.int8,
-    "UINT8": np.uint8,
-    "BOOL": np.bool_,
-}
 
 
 # -- a small language for one-op models -----------------------------------------------------------
@@ -87,7 +78,7 @@ def build(spec: Spec) -> Any:
         data = None
         if t.const:
             vals = np.zeros(t.shape) if t.values is None else t.values
-            data = np.asarray(vals).astype(_NP[t.dtype]).reshape(t.shape)
+            data = np.asarray(vals).astype(numpy_dtype(t.dtype)).reshape(t.shape)
         idx.append(
             m.tensor(
                 f"in{i}",
