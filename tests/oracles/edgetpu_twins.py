@@ -26,9 +26,10 @@ from pathlib import Path
 
 import tflite
 
+from oracles.flatbuffer import op_name
+
 EDGETPU_OP = "CUSTOM:edgetpu-custom-op"
 SUFFIX = "_edgetpu.tflite"
-_OPNAMES = {v: k for k, v in tflite.BuiltinOperator.__dict__.items() if not k.startswith("_")}
 
 # Per subgraph: (op name, input tensor names, output tensor names); CUSTOM as "CUSTOM:<code>".
 Ops = list[list[tuple[str, list[str], list[str]]]]
@@ -60,13 +61,7 @@ def read_graph(path: str | os.PathLike[str]) -> Graph:
         ops = []
         for i in range(sg.OperatorsLength()):
             op = sg.Operators(i)
-            oc = m.OperatorCodes(op.OpcodeIndex())
-            code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
-            if code == tflite.BuiltinOperator.CUSTOM:
-                cc = oc.CustomCode()
-                opname = "CUSTOM:" + (cc.decode("utf-8", "replace") if cc else "")
-            else:
-                opname = _OPNAMES.get(code, str(code))
+            opname = op_name(m, op)
             ins = [name(op.Inputs(j)) for j in range(op.InputsLength()) if op.Inputs(j) >= 0]
             outs = [name(op.Outputs(j)) for j in range(op.OutputsLength()) if op.Outputs(j) >= 0]
             ops.append((opname, ins, outs))

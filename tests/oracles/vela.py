@@ -38,8 +38,9 @@ from pathlib import Path
 
 import tflite
 
+from oracles.flatbuffer import op_name
+
 VELA_VERSION = "5.2.0"
-_OPNAMES = {v: k for k, v in tflite.BuiltinOperator.__dict__.items() if not k.startswith("_")}
 _MACS = re.compile(r"Neural network macs\s+(\d+)")
 
 
@@ -97,13 +98,7 @@ def _read_ops(path: str) -> Ops:
         ops = []
         for i in range(sg.OperatorsLength()):
             op = sg.Operators(i)
-            oc = m.OperatorCodes(op.OpcodeIndex())
-            code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
-            if code == tflite.BuiltinOperator.CUSTOM:
-                cc = oc.CustomCode()
-                opname = "CUSTOM:" + (cc.decode("utf-8", "replace") if cc else "")
-            else:
-                opname = _OPNAMES.get(code, str(code))
+            opname = op_name(m, op)
             ins_i = [op.Inputs(j) for j in range(op.InputsLength())]
             outs_i = [op.Outputs(j) for j in range(op.OutputsLength())]
             ins, outs = [name(t) for t in ins_i], [name(t) for t in outs_i]
