@@ -141,6 +141,28 @@ class ModelBuilder:
         self.sg.ops.append(_Op(idx, list(inputs), list(outputs), options))
         return len(self.sg.ops) - 1
 
+    def chain(
+        self,
+        start: int,
+        ops: list[str],
+        dtype: str,
+        shape: list[int],
+        *,
+        prefix: str = "t",
+        versions: dict[str, int] | None = None,
+        **tensor_kwargs: Any,
+    ) -> int:
+        """One-input ops in a row after tensor ``start``, each writing a fresh tensor of
+        ``dtype``/``shape`` (named ``<prefix>1``...); the last one is a subgraph output.
+        Returns the last tensor (``start`` when ``ops`` is empty)."""
+        t = start
+        for i, name in enumerate(ops):
+            nxt = self.tensor(f"{prefix}{i + 1}", dtype, shape, output=i == len(ops) - 1,
+                              **tensor_kwargs)  # fmt: skip
+            self.op(name, [t], [nxt], version=(versions or {}).get(name, 1))
+            t = nxt
+        return t
+
     def add_metadata(self, name: str, data: bytes) -> None:
         self.metadata.append((name, self.buffer(data)))
 

@@ -22,11 +22,7 @@ NPU = ROOT / "docs" / "examples" / "my_npu.toml"
 def _chain(ops: list[str]) -> ModelBuilder:
     """x -> op0 -> op1 -> ... float tensors of shape [1, 4]."""
     m = ModelBuilder()
-    t = m.tensor("t0", "FLOAT32", [1, 4], input=True)
-    for i, name in enumerate(ops):
-        nxt = m.tensor(f"t{i + 1}", "FLOAT32", [1, 4], output=i == len(ops) - 1)
-        m.op(name, [t], [nxt])
-        t = nxt
+    m.chain(m.tensor("t0", "FLOAT32", [1, 4], input=True), ops, "FLOAT32", [1, 4])
     return m
 
 

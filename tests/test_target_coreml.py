@@ -612,10 +612,7 @@ def _graph(ops: list[str], fp16_weights: bool = True, dequant_into: str = "weigh
     b = m.tensor("b", "FLOAT32", [3], data=np.zeros(3, np.float32))
     t = m.tensor("y0", "FLOAT32", [1, 4, 4, 3], output=not ops)
     m.op("CONV_2D", [x, w, b], [t], options=CONV)
-    for i, name in enumerate(ops):
-        nxt = m.tensor(f"y{i + 1}", "FLOAT32", [1, 4, 4, 3], output=i == len(ops) - 1)
-        m.op(name, [t], [nxt])
-        t = nxt
+    m.chain(t, ops, "FLOAT32", [1, 4, 4, 3], prefix="y")
     return parse_bytes(m.build())
 
 

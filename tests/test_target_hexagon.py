@@ -705,11 +705,7 @@ def test_depthwise_without_options_fails_both_compound_rules() -> None:
 def _chain(ops: list[str]) -> Model:
     m = ModelBuilder()
     t = m.tensor("t0", "UINT8", [1, 4], input=True, scale=0.1, zero_point=0)
-    for i, name in enumerate(ops):
-        nxt = m.tensor(f"t{i + 1}", "UINT8", [1, 4], output=i == len(ops) - 1, scale=0.1,
-                       zero_point=0)  # fmt: skip
-        m.op(name, [t], [nxt], version=2 if name == "RELU" else 1)
-        t = nxt
+    m.chain(t, ops, "UINT8", [1, 4], versions={"RELU": 2}, scale=0.1, zero_point=0)
     return parse_bytes(m.build())
 
 

@@ -1141,11 +1141,7 @@ def test_only_the_three_largest_partitions_are_delegated() -> None:
     # ABS taken, SIGN not: partitions of 1, 2, 1, 3 and 1 ABS ops
     ops = ["ABS", "SIGN", "ABS", "ABS", "SIGN", "ABS", "SIGN", "ABS", "ABS", "ABS", "SIGN", "ABS"]
     m = ModelBuilder()
-    t = m.tensor("t0", "FLOAT32", [1, 4], input=True)
-    for i, name in enumerate(ops):
-        nxt = m.tensor(f"t{i + 1}", "FLOAT32", [1, 4], output=i == len(ops) - 1)
-        m.op(name, [t], [nxt])
-        t = nxt
+    m.chain(m.tensor("t0", "FLOAT32", [1, 4], input=True), ops, "FLOAT32", [1, 4])
     r = evaluate(parse_bytes(m.build()), NNAPI)
     assert [p.ops for _, p in r.partitions] == [(0,), (2, 3), (7, 8, 9)]
     assert [f.code for f in r.verdicts[(0, 5)].failures] == ["P002"]
