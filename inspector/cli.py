@@ -192,7 +192,6 @@ def run_parallel(fn: Callable[[Any], Any], work: list[tuple], jobs: int, progres
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from inspector.baseline import filter_baseline, read_baseline, write_baseline
-    from inspector.findings import severity_rank
 
     options, config = lint_options(args)
     csrc = str(config.path) if config.path else "config"
@@ -224,22 +223,17 @@ def cmd_lint(args: argparse.Namespace) -> int:
         out = _join_rendered(rendered, fmt, summary=not args.quiet)
         if out:
             print(out)
-        if any(item.error for item in rendered):
-            return EXIT_ERROR
         severities: Counter[str] = sum((item.severities for item in rendered), Counter())
-        threshold = severity_rank(fail_on)
-        if not args.exit_zero and any(severity_rank(sv) >= threshold for sv in severities):
-            return EXIT_FINDINGS
-        return EXIT_OK
+        errors = any(item.error for item in rendered)
+        return _lint_status(errors, severities, fail_on, args.exit_zero)
     reports = run_lint(paths, options, jobs, progress)
     reports, extra = _merge_converted(reports, converted)
     findings = sorted([f for r in reports for f in r.findings] + extra, key=lambda f: f.sort_key())
     if args.write_baseline:
-        target = args.baseline or config.get("baseline")
-        if not target:
+        if not baseline:
             raise UsageError("--write-baseline needs --baseline FILE (or baseline in the config)")
-        n = write_baseline(target, findings)
-        print(f"wrote {n} findings to {target}", file=sys.stderr)
+        n = write_baseline(baseline, findings)
+        print(f"wrote {n} findings to {baseline}", file=sys.stderr)
         return EXIT_ERROR if any(r.error for r in reports) else EXIT_OK
     if baseline:
         findings = filter_baseline(findings, read_baseline(baseline))
@@ -267,10 +261,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
         out = github.render(findings)
     if out:
         print(out)
-    if any(r.error for r in reports):
+    errors = any(r.error for r in reports)
+    return _lint_status(errors, Counter(f.severity for f in findings), fail_on, args.exit_zero)
+
+
+def _lint_status(errors: bool, severities: Counter[str], fail_on: str, exit_zero: bool) -> int:
+    """2 when a model could not be read; 1 when a finding reaches --fail-on; else 0."""
+    from inspector.findings import severity_rank
+
+    if errors:
         return EXIT_ERROR
     threshold = severity_rank(fail_on)
-    if not args.exit_zero and any(severity_rank(f.severity) >= threshold for f in findings):
+    if not exit_zero and any(severity_rank(sv) >= threshold for sv, n in severities.items() if n):
         return EXIT_FINDINGS
     return EXIT_OK
 
