@@ -102,6 +102,7 @@ class ConvertResult:
     findings: list[Finding] = field(default_factory=list)
     tf_version: str = ""
     log: str = ""
+    samples: list[list[np.ndarray]] = field(default_factory=list)  # calibration data used
 
     @property
     def ok(self) -> bool:
@@ -299,6 +300,7 @@ def convert(
     if q in ("int8", "int16x8"):
         specs = input_specs(tf, source)
         samples = calibration_samples(specs, options, tf)
+        result.samples = samples
 
         def representative() -> Iterator[list[np.ndarray]]:
             yield from samples

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspector.convert import ConvertOptions, calibration_samples, convert, input_specs
+from inspector.convert import ConvertOptions, convert
 from inspector.findings import Finding
 from inspector.quant_error import LayerError, error_findings, measure
 
@@ -40,20 +40,20 @@ def convert_sources(
             path.write_bytes(result.tflite)
             conv.tflite_path = str(path)
             if measure_error and options.quantize in ("int8", "int16x8"):
-                conv.layers = _measure(src, options, result.tflite)
+                conv.layers = _measure(src, options, result.tflite, result.samples)
                 conv.findings += error_findings(src, conv.layers)
         out.append(conv)
     return out
 
 
-def _measure(src: str, options: ConvertOptions, quantized: bytes) -> list[LayerError]:
-    from inspector.convert import import_tensorflow
-
-    tf = import_tensorflow()
+def _measure(
+    src: str, options: ConvertOptions, quantized: bytes, samples: list[list[Any]]
+) -> list[LayerError]:
+    """Run the float conversion beside the quantized one on the calibration data the
+    quantized conversion used."""
     float_result = convert(src, dataclasses.replace(options, quantize="none", io="float"))
     if not float_result.ok or float_result.tflite is None:
         return []
-    samples = calibration_samples(input_specs(tf, src), options, tf)
     return measure(float_result.tflite, quantized, samples)
 
 
