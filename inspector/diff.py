@@ -103,8 +103,8 @@ def _finding_key(f: Finding) -> tuple:
 def diff_models(old_path: str, new_path: str, options: LintOptions) -> ModelDiff:
     old, new = load(old_path), load(new_path)
     profiles = load_profiles(options)
-    r_old = lint_model(old_path, profiles, options)
-    r_new = lint_model(new_path, profiles, options)
+    r_old = lint_model(old_path, profiles, options, old)
+    r_new = lint_model(new_path, profiles, options, new)
     q_old, q_new = summarize(old), summarize(new)
 
     def macs(m: Model) -> int:

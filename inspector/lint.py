@@ -122,11 +122,15 @@ def selected(f: Finding, options: LintOptions) -> bool:
     return f.code not in options.ignore
 
 
-def lint_model(path: str, profiles: Iterable[Profile], options: LintOptions) -> ModelReport:
-    try:
-        model = load(path)
-    except ModelFormatError as exc:
-        return ModelReport(path=path, error=str(exc))
+def lint_model(
+    path: str, profiles: Iterable[Profile], options: LintOptions, model: Model | None = None
+) -> ModelReport:
+    """Lint the model at ``path`` (parsed here unless the caller already has ``model``)."""
+    if model is None:
+        try:
+            model = load(path)
+        except ModelFormatError as exc:
+            return ModelReport(path=path, error=str(exc))
     quant = summarize(model)
     report = ModelReport(path=path, quantization=quantization_json(quant))
     findings = model_findings(model) + quantization_findings(model) + hygiene_findings(model)

@@ -119,7 +119,7 @@ def _entries(args: argparse.Namespace, options: Any, config: Any, workdir: str) 
             print(f"tflite-inspector: error: {exc}", file=sys.stderr)
             status = 2
             return None, ModelReport(path=path, error=str(exc))
-        return model, lint_model(path, profiles, options)
+        return model, lint_model(path, profiles, options, model)
 
     for arg in args.models:
         if arg not in converted:
