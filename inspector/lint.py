@@ -133,7 +133,7 @@ def lint_model(
             return ModelReport(path=path, error=str(exc))
     quant = summarize(model)
     report = ModelReport(path=path, quantization=quantization_json(quant))
-    findings = model_findings(model) + quantization_findings(model) + hygiene_findings(model)
+    findings = model_findings(model) + quantization_findings(model, quant) + hygiene_findings(model)
     for profile in profiles:
         result = evaluate(model, profile)
         report.targets[profile.name] = target_summary(result)

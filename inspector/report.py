@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from inspector import __version__
 from inspector.analyses.macs import subgraph_macs
+from inspector.analyses.quantization import float_islands as islands_of
 from inspector.analyses.stats import model_stats
 from inspector.diff import ModelDiff
 from inspector.findings import SEVERITIES, Finding
@@ -336,13 +337,6 @@ def _subgraph_data(sg: Subgraph, macs: list[int], float_ops: set[int]) -> dict[s
     }
 
 
-def _find(parent: dict[int, int], i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
 def float_islands(model: Model, float_ops: Iterable[Sequence[int]]) -> list[dict[str, Any]]:
     """Connected groups of float ops (joined by the activations they pass each other)."""
     by_sg: dict[int, set[int]] = defaultdict(set)
@@ -351,22 +345,7 @@ def float_islands(model: Model, float_ops: Iterable[Sequence[int]]) -> list[dict
     islands = []
     for sg_index in sorted(by_sg):
         sg = model.subgraphs[sg_index]
-        members = by_sg[sg_index]
-        parent = {i: i for i in members}
-        producer: dict[int, int] = {}
-        for op in sg.operators:
-            for t in op.outputs:
-                if t >= 0:
-                    producer[t] = op.index
-        for i in sorted(members):
-            for t in sg.operators[i].inputs:
-                p = producer.get(t)
-                if p is not None and p in members:
-                    parent[_find(parent, i)] = _find(parent, p)
-        groups: dict[int, list[int]] = defaultdict(list)
-        for i in sorted(members):
-            groups[_find(parent, i)].append(i)
-        for ops in sorted(groups.values()):
+        for ops in islands_of(sg, sorted(by_sg[sg_index])):
             islands.append(
                 {
                     "subgraph": sg_index,

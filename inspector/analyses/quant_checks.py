@@ -13,7 +13,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from inspector.analyses.quantization import op_domain, summarize
+from inspector.analyses.quantization import (
+    QuantizationSummary,
+    float_islands,
+    op_domain,
+    summarize,
+)
 from inspector.findings import Finding
 from inspector.model import Model, Operator, Subgraph, Tensor
 
@@ -355,8 +360,7 @@ def check_int16_zero_points(model: Model) -> Iterator[Finding]:
                 )
 
 
-def check_islands_and_hybrids(model: Model) -> Iterator[Finding]:
-    summary = summarize(model)
+def check_islands_and_hybrids(model: Model, summary: QuantizationSummary) -> Iterator[Finding]:
     for sg_index, op_index in summary.hybrid_ops:
         op = model.subgraphs[sg_index].operators[op_index]
         yield _finding(
@@ -370,7 +374,7 @@ def check_islands_and_hybrids(model: Model) -> Iterator[Finding]:
     float_ops = set(summary.float_ops)
     for sg in model.subgraphs:
         members = sorted(i for s, i in float_ops if s == sg.index)
-        for island in _islands(sg, members):
+        for island in float_islands(sg, members):
             first = sg.operators[island[0]]
             names = ", ".join(sorted({sg.operators[i].name for i in island}))
             yield _finding(
@@ -384,31 +388,7 @@ def check_islands_and_hybrids(model: Model) -> Iterator[Finding]:
             )
 
 
-def _islands(sg: Subgraph, members: list[int]) -> list[list[int]]:
-    """Connected groups of float ops (linked through the tensors they share)."""
-    member = set(members)
-    producer = {t: op.index for op in sg.operators if op.index in member for t in op.outputs}
-    parent = {i: i for i in members}
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in members:
-        for t in sg.operators[i].inputs:
-            j = producer.get(t)
-            if j is not None:
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in members:
-        groups.setdefault(find(i), []).append(i)
-    return sorted(groups.values())
-
-
 CHECKS = (
-    check_islands_and_hybrids,
     check_missing_params,
     check_weights,
     check_bias,
@@ -419,8 +399,12 @@ CHECKS = (
 )
 
 
-def quantization_findings(model: Model) -> list[Finding]:
-    return [f for check in CHECKS for f in check(model)]
+def quantization_findings(
+    model: Model, summary: QuantizationSummary | None = None
+) -> list[Finding]:
+    """Every quantization-gap finding; ``summary`` is the model's, when the caller has it."""
+    out = list(check_islands_and_hybrids(model, summary or summarize(model)))
+    return out + [f for check in CHECKS for f in check(model)]
 
 
 __all__ = ["quantization_findings", "op_domain"]

@@ -103,3 +103,27 @@ def summarize(model: Model) -> QuantizationSummary:
         float16_weights=f16,
         dequantized_int_weights=deq_int,
     )
+
+
+def float_islands(sg: Subgraph, members: list[int]) -> list[list[int]]:
+    """Connected groups of the ops ``members`` (sorted indices of float ops of ``sg``), joined
+    by the activations they pass each other; each group sorted, groups in order."""
+    member = set(members)
+    producer = {t: op.index for op in sg.operators if op.index in member for t in op.outputs}
+    parent = {i: i for i in members}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in members:
+        for t in sg.operators[i].inputs:
+            j = producer.get(t)
+            if j is not None:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in members:
+        groups.setdefault(find(i), []).append(i)
+    return sorted(groups.values())
