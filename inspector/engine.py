@@ -248,7 +248,11 @@ def _subgraphs(model: Model, profile: Profile) -> list[Subgraph]:
     ]
 
 
-def evaluate(model: Model, profile: Profile) -> TargetResult:
+def evaluate(
+    model: Model, profile: Profile, macs: dict[int, list[int]] | None = None
+) -> TargetResult:
+    """``macs``: per subgraph, each op's MACs (``model_macs``), when the caller lints the
+    model against several targets and computed them once."""
     select = _selector(profile)
     part = profile.partitioning
     verdicts: dict[tuple[int, int], OpVerdict] = {}
@@ -259,7 +263,7 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
         for op in sg.operators:  # a compiled blob runs on the accelerator it was compiled for
             if PRECOMPILED_OWNER.get(op.custom_code or "") == profile.name:
                 failures[op.index] = []
-        macs = subgraph_macs(sg)
+        sg_macs = macs[sg.index] if macs is not None else subgraph_macs(sg)
         if part.mode == "prefix":
             accepted = _prefix(sg, failures)
         else:
@@ -299,7 +303,7 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
                 op.name,
                 op.index in accepted,
                 tuple(failures.get(op.index, ())) if op.index not in accepted else (),
-                macs[op.index],
+                sg_macs[op.index],
             )
     precompiled = next(
         (
@@ -322,6 +326,10 @@ def evaluate(model: Model, profile: Profile) -> TargetResult:
         result.target_macs = macs_fn(model, result)
     result.findings = target_findings(model, result)
     return result
+
+
+def model_macs(model: Model) -> dict[int, list[int]]:
+    return {sg.index: subgraph_macs(sg) for sg in model.subgraphs}
 
 
 def _dropped_reason(max_partitions: int, min_ops: int) -> str:

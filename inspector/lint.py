@@ -10,7 +10,7 @@ from typing import Any
 from inspector.analyses.hygiene import hygiene_findings
 from inspector.analyses.quant_checks import quantization_findings
 from inspector.analyses.quantization import QuantizationSummary, summarize
-from inspector.engine import TargetResult, evaluate, model_findings
+from inspector.engine import TargetResult, evaluate, model_findings, model_macs
 from inspector.errors import ModelFormatError
 from inspector.findings import Finding, severity_rank
 from inspector.model import Model
@@ -134,8 +134,9 @@ def lint_model(
     quant = summarize(model)
     report = ModelReport(path=path, quantization=quantization_json(quant))
     findings = model_findings(model) + quantization_findings(model, quant) + hygiene_findings(model)
+    macs = model_macs(model)
     for profile in profiles:
-        result = evaluate(model, profile)
+        result = evaluate(model, profile, macs)
         report.targets[profile.name] = target_summary(result)
         findings += result.findings
         if profile.integer_io and not result.precompiled_for:

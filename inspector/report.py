@@ -26,10 +26,10 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
 from inspector import __version__
-from inspector.analyses.macs import subgraph_macs
 from inspector.analyses.quantization import float_islands as islands_of
 from inspector.analyses.stats import model_stats
 from inspector.diff import ModelDiff
+from inspector.engine import model_macs
 from inspector.findings import SEVERITIES, Finding
 from inspector.lint import ModelReport
 from inspector.model import Model, Subgraph, Tensor
@@ -826,7 +826,7 @@ def model_view(
     stats = model_stats(model)
     quant = report.quantization or {}
     float_ops = {(int(sg), int(op)) for sg, op in quant.get("float_ops", [])}
-    macs = {sg.index: subgraph_macs(sg) for sg in model.subgraphs}
+    macs = model_macs(model)
     conversion = model.metadata_value("CONVERSION_METADATA")
     tflite_meta = model.metadata_value("TFLITE_METADATA")
     io_in = "/".join(sorted(set(quant.get("io", {}).get("inputs", [])))) or "none"
