@@ -144,15 +144,3 @@ def limit_partitions(
     kept = {id(p) for p in delegated}
     dropped = {i for p in partitions if p.delegated and id(p) not in kept for i in p.ops}
     return delegated, dropped
-
-
-def transitions(sg: Subgraph, accepted: set[int]) -> int:
-    """CPU <-> delegate hops along execution order (a rough count of boundary crossings)."""
-    hops = 0
-    prev: bool | None = None
-    for i in range(len(sg.operators)):
-        cur = i in accepted
-        if prev is not None and cur != prev:
-            hops += 1
-        prev = cur
-    return hops
