@@ -3,7 +3,8 @@
 
 Registered by :mod:`inspector.cli` (``report_cli.add_parser(sub)``). Exit status: 0 the report
 was written; 2 usage error, or a model that cannot be read or a source that cannot be converted
-(the report is still written, with that model's error in its section).
+(the report is still written, with that model's error in its section, unless no model at
+all could be read: then nothing is written).
 """
 
 from __future__ import annotations
@@ -172,6 +173,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("--baseline goes with the HTML report (--format html)")
     with tempfile.TemporaryDirectory(prefix="tflite-inspector-") as workdir:
         entries, status = _entries(args, options, config, workdir)
+        if all(model is None for model, _, _, _ in entries):
+            return status  # every model failed, each said so on stderr: nothing to report
         if args.format == "model-explorer":
             return _model_explorer(args, entries, status)
         if args.baseline:

@@ -328,6 +328,17 @@ def test_command_keeps_going_past_an_unreadable_model(tmp_path: Path) -> None:
     assert "bad.tflite" in html and "small_cnn_int8.tflite" in html
 
 
+def test_nothing_is_written_when_no_model_can_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(tmp_path, "bad.tflite", b"\0" * 64)
+    out = tmp_path / "r.html"
+    assert run_report(str(bad), "-o", str(out), "-t", MY_NPU) == 2
+    assert not out.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.tflite" in err[0]
+
+
 def test_command_walks_directories(tmp_path: Path) -> None:
     write(tmp_path, "a.tflite", SAMPLE.read_bytes())
     write(tmp_path, "b.tflite", SAMPLE.read_bytes())
